@@ -1,0 +1,329 @@
+"""RDF Dataset Canonicalization (RDFC-1.0) and JSON Canonicalization (RFC 8785).
+
+RDFC-1.0 (W3C Recommendation, 2024) is implemented here rather than taken from pyld for three
+reasons the Data Integrity cryptosuites care about:
+
+* **Escaping.** Canonical N-Quads (RDFC-1.0 §4.3, RDF 1.1 N-Quads canonical form) escape
+  ``\\b \\t \\n \\f \\r \\" \\\\`` with ECHAR and every other control character (U+0000–U+001F,
+  U+007F) as ``\\uXXXX`` with upper-case hex. pyld 3.3 leaves most control characters raw, so a
+  credential signed by another implementation could fail to verify here.
+* **Hash parameter.** ecdsa-rdfc-2019 with P-384 runs RDFC-1.0 with SHA-384 (RDFC-1.0 §4.2).
+* **Work limit.** RDFC-1.0 §6 ("Dataset poisoning") asks implementations to bound the work
+  spent on blank nodes that cannot be told apart; a few-KB document can otherwise take
+  minutes. :class:`CanonicalizationLimitError` is raised once ``max_work`` is spent.
+
+The input is the RDF dataset pyld produces (``{graph: [triple, ...]}`` with term dicts).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+#: Default work budget: N-degree hash calls plus permutations tried (RDFC-1.0 §4.8).
+#: Real credentials need none at all; an adversarial 7-node blank-node clique needs millions.
+DEFAULT_MAX_WORK = 2_000
+
+
+class CanonicalizationLimitError(ValueError):
+    """The dataset needs more canonicalization work than allowed (RDFC-1.0 §6, poisoning)."""
+
+
+# --- Canonical N-Quads term serialization (RDFC-1.0 §4.3 / N-Quads canonical form) -----------
+
+_LITERAL_ESCAPES = {i: f"\\u{i:04X}" for i in [*range(0x20), 0x7F]}
+_LITERAL_ESCAPES.update(
+    {0x08: "\\b", 0x09: "\\t", 0x0A: "\\n", 0x0C: "\\f", 0x0D: "\\r", 0x22: '\\"', 0x5C: "\\\\"}
+)
+_IRI_ESCAPES = {i: f"\\u{i:04X}" for i in [*range(0x21), *map(ord, '<>"{}|^`\\')]}
+
+
+def _literal(value: str) -> str:
+    return '"' + value.translate(_LITERAL_ESCAPES) + '"'
+
+
+def _iri(value: str) -> str:
+    return "<" + value.translate(_IRI_ESCAPES) + ">"
+
+
+def _term(term: Mapping[str, Any]) -> str:
+    kind = term["type"]
+    if kind == "IRI":
+        return _iri(term["value"])
+    if kind == "blank node":
+        return str(term["value"])
+    text = _literal(term["value"])
+    datatype = term.get("datatype") or XSD_STRING
+    if datatype == RDF_LANGSTRING:
+        return f"{text}@{term['language']}"
+    if datatype != XSD_STRING:
+        return f"{text}^^{_iri(datatype)}"
+    return text
+
+
+@dataclass(slots=True)
+class _Quad:
+    """A quad with pre-serialized terms; blank nodes stay as ``_:label``."""
+
+    s: str
+    p: str
+    o: str
+    g: str  # "" for the default graph
+    predicate: str  # the predicate IRI itself, as §4.7 hashes it
+
+    def line(self, relabel: Mapping[str, str] | None = None) -> str:
+        s, o, g = self.s, self.o, self.g
+        if relabel is not None:
+            s = relabel.get(s, s)
+            o = relabel.get(o, o)
+            g = relabel.get(g, g)
+        return f"{s} {self.p} {o} {g} .\n" if g else f"{s} {self.p} {o} .\n"
+
+
+def _quads_from_dataset(dataset: Mapping[str, Iterable[Mapping[str, Any]]]) -> list[_Quad]:
+    seen: set[tuple[str, str, str, str]] = set()
+    quads: list[_Quad] = []
+    for graph_name, triples in dataset.items():
+        if graph_name == "@default":
+            g = ""
+        elif graph_name.startswith("_:"):
+            g = graph_name
+        else:
+            g = _iri(graph_name)
+        for triple in triples:
+            predicate = triple["predicate"]["value"]
+            key = (_term(triple["subject"]), _iri(predicate), _term(triple["object"]), g)
+            if key not in seen:  # an RDF dataset is a set of quads
+                seen.add(key)
+                quads.append(_Quad(*key, predicate))
+    return quads
+
+
+def _is_blank(term: str) -> bool:
+    return term.startswith("_:")
+
+
+# --- RDFC-1.0 (§4) ---------------------------------------------------------------------------
+
+
+class _IdentifierIssuer:
+    """Issues identifiers with a prefix and counter, remembering the order (§4.5)."""
+
+    __slots__ = ("counter", "issued", "prefix")
+
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
+        self.counter = 0
+        self.issued: dict[str, str] = {}  # insertion-ordered: the spec's "issued identifiers list"
+
+    def issue(self, existing: str) -> str:
+        found = self.issued.get(existing)
+        if found is not None:
+            return found
+        new = f"{self.prefix}{self.counter}"
+        self.counter += 1
+        self.issued[existing] = new
+        return new
+
+    def copy(self) -> _IdentifierIssuer:
+        clone = _IdentifierIssuer(self.prefix)
+        clone.counter = self.counter
+        clone.issued = dict(self.issued)
+        return clone
+
+
+class _Canonicalizer:
+    def __init__(self, quads: list[_Quad], hash_name: str, max_work: int) -> None:
+        self.quads = quads
+        self.hash_name = hash_name
+        self.work_left = max_work
+        self.blank_to_quads: dict[str, list[_Quad]] = {}
+        self.first_degree: dict[str, str] = {}
+        self.canonical = _IdentifierIssuer("_:c14n")
+
+    def _hash(self, text: str) -> str:
+        return hashlib.new(self.hash_name, text.encode("utf-8")).hexdigest()
+
+    def _spend(self) -> None:
+        self.work_left -= 1
+        if self.work_left < 0:
+            raise CanonicalizationLimitError(
+                "the document has too many blank nodes that cannot be told apart; "
+                "canonicalizing it would take too long (RDFC-1.0 §6, dataset poisoning)"
+            )
+
+    # §4.6 Hash First Degree Quads
+    def hash_first_degree(self, node: str) -> str:
+        cached = self.first_degree.get(node)
+        if cached is not None:
+            return cached
+        lines = []
+        for quad in self.blank_to_quads[node]:
+            relabel = {t: ("_:a" if t == node else "_:z") for t in (quad.s, quad.o, quad.g) if _is_blank(t)}
+            lines.append(quad.line(relabel))
+        lines.sort()
+        result = self._hash("".join(lines))
+        self.first_degree[node] = result
+        return result
+
+    # §4.7 Hash Related Blank Node
+    def hash_related(self, related: str, quad: _Quad, issuer: _IdentifierIssuer, position: str) -> str:
+        if related in self.canonical.issued:
+            ident = self.canonical.issued[related]
+        elif related in issuer.issued:
+            ident = issuer.issued[related]
+        else:
+            ident = self.hash_first_degree(related)
+        text = position + ("" if position == "g" else f"<{quad.predicate}>") + ident
+        return self._hash(text)
+
+    # §4.8 Hash N-Degree Quads
+    def hash_n_degree(self, node: str, issuer: _IdentifierIssuer) -> tuple[str, _IdentifierIssuer]:
+        self._spend()
+        hash_to_related: dict[str, list[str]] = {}
+        for quad in self.blank_to_quads[node]:
+            for position, term in (("s", quad.s), ("o", quad.o), ("g", quad.g)):
+                if _is_blank(term) and term != node:
+                    h = self.hash_related(term, quad, issuer, position)
+                    hash_to_related.setdefault(h, []).append(term)
+        data = ""
+        for related_hash in sorted(hash_to_related):
+            data += related_hash
+            chosen_path = ""
+            chosen_issuer: _IdentifierIssuer | None = None
+            for permutation in itertools.permutations(hash_to_related[related_hash]):
+                self._spend()
+                issuer_copy = issuer.copy()
+                path = ""
+                recursion: list[str] = []
+                skip = False
+                for related in permutation:
+                    if related in self.canonical.issued:
+                        path += self.canonical.issued[related]
+                    else:
+                        if related not in issuer_copy.issued:
+                            recursion.append(related)
+                        path += issuer_copy.issue(related)
+                    if chosen_path and len(path) >= len(chosen_path) and path > chosen_path:
+                        skip = True
+                        break
+                if skip:
+                    continue
+                for related in recursion:
+                    result_hash, result_issuer = self.hash_n_degree(related, issuer_copy)
+                    path += issuer_copy.issue(related) + "<" + result_hash + ">"
+                    issuer_copy = result_issuer
+                    if chosen_path and len(path) >= len(chosen_path) and path > chosen_path:
+                        skip = True
+                        break
+                if skip:
+                    continue
+                if not chosen_path or path < chosen_path:
+                    chosen_path = path
+                    chosen_issuer = issuer_copy
+            data += chosen_path
+            if chosen_issuer is not None:
+                issuer = chosen_issuer
+        return self._hash(data), issuer
+
+    # §4.4 Canonicalization algorithm
+    def run(self) -> str:
+        for quad in self.quads:
+            for term in (quad.s, quad.o, quad.g):
+                if _is_blank(term):
+                    entries = self.blank_to_quads.setdefault(term, [])
+                    if not entries or entries[-1] is not quad:
+                        entries.append(quad)
+        hash_to_nodes: dict[str, list[str]] = {}
+        for node in self.blank_to_quads:
+            hash_to_nodes.setdefault(self.hash_first_degree(node), []).append(node)
+        shared: list[tuple[str, list[str]]] = []
+        for h in sorted(hash_to_nodes):
+            nodes = hash_to_nodes[h]
+            if len(nodes) == 1:
+                self.canonical.issue(nodes[0])
+            else:
+                shared.append((h, nodes))
+        for _h, nodes in shared:
+            results: list[tuple[str, _IdentifierIssuer]] = []
+            for node in nodes:
+                if node in self.canonical.issued:
+                    continue
+                temporary = _IdentifierIssuer("_:b")
+                temporary.issue(node)
+                results.append(self.hash_n_degree(node, temporary))
+            results.sort(key=lambda pair: pair[0])
+            for _hash, issuer in results:
+                for existing in issuer.issued:
+                    self.canonical.issue(existing)
+        relabel = self.canonical.issued
+        return "".join(sorted(quad.line(relabel) for quad in self.quads))
+
+
+def canonize_dataset(
+    dataset: Mapping[str, Iterable[Mapping[str, Any]]],
+    *,
+    hash_algorithm: str = "sha256",
+    max_work: int = DEFAULT_MAX_WORK,
+) -> str:
+    """Return the RDFC-1.0 canonical N-Quads of ``dataset`` (a pyld RDF dataset).
+
+    ``hash_algorithm`` is ``"sha256"`` (default) or ``"sha384"``. Raises
+    :class:`CanonicalizationLimitError` when more than ``max_work`` N-degree hashing steps
+    would be needed.
+    """
+    if hash_algorithm not in ("sha256", "sha384"):
+        raise ValueError(f"hash_algorithm must be 'sha256' or 'sha384', not {hash_algorithm!r}")
+    return _Canonicalizer(_quads_from_dataset(dataset), hash_algorithm, max_work).run()
+
+
+def canonize_jcs(value: Any) -> bytes:
+    """Return the RFC 8785 JSON Canonicalization Scheme serialization of ``value``."""
+    return _jcs(value).encode("utf-8")
+
+
+def _jcs(value: Any) -> str:
+    if isinstance(value, dict):
+        items = sorted(value.items(), key=lambda kv: kv[0].encode("utf-16-be"))
+        return "{" + ",".join(f"{_jcs(k)}:{_jcs(v)}" for k, v in items) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(_jcs(v) for v in value) + "]"
+    if isinstance(value, bool) or value is None:
+        return json.dumps(value)
+    if isinstance(value, int):
+        if abs(value) > 2**53 - 1:
+            raise ValueError("JCS cannot represent integers beyond ±(2**53 - 1) exactly")
+        return str(value)
+    if isinstance(value, float):
+        return _es_number(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    raise TypeError(f"JCS cannot serialize {type(value).__name__}")
+
+
+def _es_number(value: float) -> str:
+    """ECMAScript Number::toString, as RFC 8785 §3.2.2.3 requires."""
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ValueError("JCS cannot serialize NaN or infinity")
+    if value == 0:
+        return "0"
+    if value.is_integer() and abs(value) < 1e21:
+        return str(int(value))
+    text = repr(value)  # shortest round-trip digits, like ECMAScript
+    if "e" not in text:
+        return text
+    mantissa, exponent = text.split("e")
+    exp = int(exponent)
+    digits = mantissa.replace(".", "").lstrip("-")
+    sign = "-" if value < 0 else ""
+    if -7 < exp < 0:
+        return sign + "0." + "0" * (-exp - 1) + digits.rstrip("0")
+    frac = digits[1:].rstrip("0")
+    return f"{sign}{digits[0]}{'.' + frac if frac else ''}e{'+' if exp > 0 else '-'}{abs(exp)}"

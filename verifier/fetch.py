@@ -1,0 +1,158 @@
+"""Bounded HTTPS fetching for DID documents and status lists.
+
+The verifier library itself never touches the network: callers pass a :class:`Fetcher`. This
+module provides the one real implementation the CLI and web page use. It is deliberately
+narrow, because a credential is hostile input that names URLs:
+
+* HTTPS only (plain HTTP only to loopback, and only when explicitly allowed, for demos/tests);
+* the host name is resolved once, every address is checked (no loopback, private, link-local,
+  multicast or reserved ranges unless allowed), and the connection goes to the checked address
+  with the original name for TLS (no DNS-rebinding window);
+* connect/read timeouts, a response size cap, at most three redirects, each one re-checked.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+MAX_RESPONSE_BYTES = 2 * 1024 * 1024
+MAX_REDIRECTS = 3
+
+
+class FetchError(Exception):
+    """A document could not be fetched; the message is safe to show to anyone."""
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResponse:
+    """A fetched document with the caching headers a cache needs."""
+
+    url: str
+    content: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class Fetcher(Protocol):
+    """Retrieves ``url`` (a DID document or a status list) or raises :class:`FetchError`."""
+
+    def __call__(self, url: str, *, accept: str) -> FetchResponse: ...
+
+
+Resolver = Callable[[str, int], list[str]]
+
+
+def _system_resolve(host: str, port: int) -> list[str]:
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return sorted({str(info[4][0]) for info in infos})
+
+
+def _is_public(address: str) -> bool:
+    ip = ipaddress.ip_address(address)
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
+
+
+class HttpFetcher:
+    """A :class:`Fetcher` with the limits described in the module docstring."""
+
+    def __init__(
+        self,
+        *,
+        timeout: float = 5.0,
+        max_bytes: int = MAX_RESPONSE_BYTES,
+        allow_loopback_http: bool = False,
+        allow_private_addresses: bool = False,
+        resolve: Resolver = _system_resolve,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self._timeout = httpx.Timeout(timeout, connect=min(timeout, 3.0))
+        self._max_bytes = max_bytes
+        self._allow_loopback_http = allow_loopback_http
+        self._allow_private = allow_private_addresses
+        self._resolve = resolve
+        self._client = httpx.Client(
+            timeout=self._timeout, follow_redirects=False, transport=transport, trust_env=False
+        )
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __call__(self, url: str, *, accept: str) -> FetchResponse:
+        for _ in range(MAX_REDIRECTS + 1):
+            status, headers, body = self._fetch_once(url, accept)
+            if status in (301, 302, 303, 307, 308):
+                location = headers.get("location")
+                if not location:
+                    raise FetchError(f"{_short(url)} redirected without a Location header")
+                url = urljoin(url, location)
+                continue
+            if status != 200:
+                raise FetchError(f"{_short(url)} answered HTTP {status}")
+            return FetchResponse(url=url, content=body, headers=headers)
+        raise FetchError(f"{_short(url)} redirected more than {MAX_REDIRECTS} times")
+
+    def _fetch_once(self, url: str, accept: str) -> tuple[int, dict[str, str], bytes]:
+        parts = urlsplit(url)
+        host = parts.hostname
+        if not host:
+            raise FetchError(f"{_short(url)} has no host")
+        scheme = parts.scheme.lower()
+        try:
+            port = parts.port or (443 if scheme == "https" else 80)
+        except ValueError:
+            raise FetchError(f"{_short(url)} has an invalid port") from None
+        try:
+            addresses = self._resolve(host, port)
+        except OSError:
+            raise FetchError(f"the host {host!r} could not be resolved") from None
+        if not addresses:
+            raise FetchError(f"the host {host!r} has no address")
+        loopback = all(ipaddress.ip_address(a).is_loopback for a in addresses)
+        if scheme == "http":
+            if not (self._allow_loopback_http and loopback):
+                raise FetchError(f"{_short(url)} is not HTTPS; only HTTPS URLs are fetched")
+        elif scheme != "https":
+            raise FetchError(f"{_short(url)} is not an HTTPS URL")
+        allowed_local = self._allow_private or (self._allow_loopback_http and loopback)
+        if not allowed_local and not all(_is_public(a) for a in addresses):
+            raise FetchError(f"the host {host!r} resolves to a private or reserved address; refused")
+        address = addresses[0]
+        netloc = f"[{address}]" if ":" in address else address
+        pinned = parts._replace(netloc=f"{netloc}:{port}").geturl()
+        headers = {"Host": parts.netloc.rsplit("@", 1)[-1], "Accept": accept}
+        request = self._client.build_request(
+            "GET", pinned, headers=headers, extensions={"sni_hostname": host}
+        )
+        try:
+            response = self._client.send(request, stream=True)
+        except httpx.TimeoutException:
+            raise FetchError(f"{_short(url)} did not answer in time") from None
+        except httpx.HTTPError:
+            raise FetchError(f"{_short(url)} could not be reached") from None
+        try:
+            declared = response.headers.get("content-length")
+            if declared and declared.isdigit() and int(declared) > self._max_bytes:
+                raise FetchError(f"{_short(url)} is larger than {self._max_bytes:,} bytes")
+            body = bytearray()
+            for chunk in response.iter_bytes():
+                body.extend(chunk)
+                if len(body) > self._max_bytes:
+                    raise FetchError(f"{_short(url)} is larger than {self._max_bytes:,} bytes")
+        except httpx.HTTPError:
+            raise FetchError(f"{_short(url)} could not be read") from None
+        finally:
+            response.close()
+        headers_out = {k.lower(): v for k, v in response.headers.items()}
+        return response.status_code, headers_out, bytes(body)
+
+
+def _short(url: str) -> str:
+    return repr(url if len(url) <= 120 else url[:120] + "…")

@@ -1,0 +1,113 @@
+"""Strict JSON for untrusted credentials.
+
+Python's ``json`` module accepts things a credential must not contain: duplicate keys (the
+last one silently wins, so two parsers can disagree on what was signed), ``NaN`` and
+``Infinity`` (not JSON at all), and lone UTF-16 surrogates (not Unicode scalar values, so no
+canonical form exists). It also has no size or depth limits. :func:`parse_json` refuses all of
+these *before* any JSON-LD work starts, and says which rule was broken.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from typing import Any
+
+from .problems import PARSING_ERROR, fail
+
+#: Default cap on the encoded size of one document (a micro-major credential is ~10 KB).
+MAX_BYTES = 512 * 1024
+#: Default cap on nesting depth (an Open Badge credential nests about 8 levels).
+MAX_DEPTH = 32
+#: Default cap on the number of JSON values (objects, arrays, strings, numbers...).
+MAX_VALUES = 20_000
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"duplicate key {key!r}")
+        out[key] = value
+    return out
+
+
+def parse_json(
+    data: bytes | str,
+    *,
+    max_bytes: int = MAX_BYTES,
+    max_depth: int = MAX_DEPTH,
+    max_values: int = MAX_VALUES,
+) -> Any:
+    """Parse ``data`` as strict JSON, or raise a ``PARSING_ERROR`` problem saying why not."""
+    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
+    if len(raw) > max_bytes:
+        raise fail(
+            PARSING_ERROR,
+            "Document too large",
+            f"The document is {len(raw):,} bytes; at most {max_bytes:,} are accepted.",
+        )
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise fail(
+            PARSING_ERROR, "Not UTF-8", f"The document is not valid UTF-8 (byte {exc.start})."
+        ) from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    try:
+        value = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_reject_constant)
+    except RecursionError:
+        raise fail(PARSING_ERROR, "Nested too deeply", "The JSON is nested too deeply.") from None
+    except ValueError as exc:
+        raise fail(PARSING_ERROR, "Not valid JSON", f"The document is not valid JSON: {exc}.") from None
+    check_json_limits(value, max_depth=max_depth, max_values=max_values)
+    return value
+
+
+def check_json_limits(
+    value: Any, *, max_depth: int = MAX_DEPTH, max_values: int = MAX_VALUES
+) -> None:
+    """Check depth, value count and Unicode validity of an already-parsed JSON value."""
+    count = 0
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        count += 1
+        if count > max_values:
+            raise fail(
+                PARSING_ERROR, "Document too large", f"The JSON has more than {max_values:,} values."
+            )
+        if depth > max_depth:
+            raise fail(
+                PARSING_ERROR,
+                "Nested too deeply",
+                f"The JSON is nested more than {max_depth} levels deep.",
+            )
+        if isinstance(item, dict):
+            for key, child in item.items():
+                _check_string(key)
+                stack.append((child, depth + 1))
+        elif isinstance(item, list):
+            stack.extend((child, depth + 1) for child in item)
+        elif isinstance(item, str):
+            _check_string(item)
+        elif isinstance(item, float) and not math.isfinite(item):
+            # 1e999 parses to inf; NaN may come from a caller that built the value itself.
+            raise fail(PARSING_ERROR, "Not valid JSON", "A number is out of range (NaN or infinite).")
+
+
+def _check_string(text: str) -> None:
+    if _SURROGATE.search(text):
+        raise fail(
+            PARSING_ERROR,
+            "Invalid Unicode",
+            "A string contains a lone UTF-16 surrogate, which is not a Unicode character.",
+        )
