@@ -240,22 +240,25 @@ class DIDResolver:
         if did.startswith("did:key:"):
             document = resolve_did_key(did)
         elif did.startswith("did:web:"):
-            document = self._resolve_web(did)
+            document = self._fetch_document(did, did_web_url(did))
+        elif did.startswith("https://"):
+            # A controller document at an HTTPS URL (Controlled Identifiers 1.0 §3.3), as the
+            # 1EdTech Open Badges test vector uses.
+            document = self._fetch_document(did, did)
         else:
             method = ":".join(did.split(":", 2)[:2])
             raise _invalid(f"The DID method {method!r} is not supported (did:key and did:web are).")
         self._cache[did] = document
         return document
 
-    def _resolve_web(self, did: str) -> DIDDocument:
-        url = did_web_url(did)
+    def _fetch_document(self, did: str, url: str) -> DIDDocument:
         if self._fetch is None:
             raise RetrievalError(
                 Problem(
                     INVALID_CONTROLLED_IDENTIFIER_DOCUMENT,
                     "Signing key not available",
-                    f"{did} is a did:web identifier and this verifier has no network access or "
-                    "cached copy to read its DID document from.",
+                    f"The document of {did} (which holds the signing key) is not cached here and "
+                    "this verifier has no network access to fetch it.",
                 )
             )
         try:
@@ -279,9 +282,16 @@ class DIDResolver:
 
     def verification_method(self, method_id: str, purpose: str = ASSERTION_METHOD) -> VerificationMethod:
         """Dereference a verification method DID URL and check it may be used for ``purpose``."""
-        if not isinstance(method_id, str) or "#" not in method_id or not method_id.startswith("did:"):
+        if isinstance(method_id, str) and method_id.startswith("did:key:") and "#" not in method_id:
+            # A bare did:key names its only key; the W3C Bitstring Status List examples use it.
+            method_id = f"{method_id}#{method_id[len('did:key:'):]}"
+        if (
+            not isinstance(method_id, str)
+            or "#" not in method_id
+            or not method_id.startswith(("did:", "https://"))
+        ):
             raise _invalid(
-                f"The verification method {str(method_id)[:120]!r} is not a DID URL with a fragment.",
+                f"The verification method {str(method_id)[:120]!r} is not a DID URL (or HTTPS URL) with a fragment.",
                 INVALID_VERIFICATION_METHOD_URL,
             )
         did = method_id.split("#", 1)[0]

@@ -12,7 +12,7 @@ these errors. This module applies, in order:
 3. :func:`expand` — pyld expansion that fails on a dropped property, then a lossless check:
    every scalar of the JSON must survive into the expanded form, and every ``@id`` / ``@type``
    must be an absolute IRI or a blank node;
-4. :func:`to_dataset` — RDF conversion with the options the W3C cryptosuites use
+4. (in :mod:`verifier.rdf`) RDF conversion with the options the W3C cryptosuites use
    (``rdfDirection: i18n-datatype``, no generalized RDF).
 """
 
@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from c14n.Canonicalize import canonicalize as _jcs_key
@@ -31,6 +31,7 @@ from .contexts import VC_V1, VC_V2, DocumentLoader, default_store
 from .problems import DATA_LOSS_DETECTION_ERROR, MALFORMED_VALUE_ERROR, PARSING_ERROR, ProblemError, fail
 
 _ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`]*$")
+_LANGUAGE_TAG = re.compile(r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$")
 _VALUE_OBJECT_KEYS = frozenset({"@value", "@language", "@direction", "@type"})
 _BASE_CONTEXTS = (VC_V2, VC_V1)
 
@@ -244,16 +245,6 @@ def expand(document: Mapping[str, Any], loader: DocumentLoader | None = None) ->
     return expanded
 
 
-def to_dataset(expanded: list[Any], loader: DocumentLoader | None = None) -> dict[str, Any]:
-    """Convert expanded JSON-LD to a pyld RDF dataset as the W3C cryptosuites do."""
-    options = _options(loader, rdfDirection="i18n-datatype", produceGeneralizedRdf=False)
-    try:
-        dataset: dict[str, Any] = _Processor().to_rdf(expanded, options)
-    except jsonld.JsonLdError as exc:
-        raise _from_jsonld_error(exc) from None
-    return dataset
-
-
 def _from_jsonld_error(exc: BaseException) -> ProblemError:
     cause: BaseException | None = exc
     while cause is not None:  # the loader's own refusal is the clearest message
@@ -279,6 +270,13 @@ def _check_expanded(node: Any) -> None:
         datatype = node.get("@type")
         if datatype is not None and datatype != "@json" and not _is_iri_or_blank(datatype):
             raise _relative("datatype", datatype)
+        language = node.get("@language")
+        if language is not None and not _LANGUAGE_TAG.match(language):
+            raise fail(
+                DATA_LOSS_DETECTION_ERROR,
+                "Bad language tag",
+                f"{str(language)[:40]!r} is not a well-formed language tag (BCP 47); the text would be dropped.",
+            )
         return
     if "@id" in node and not _is_iri_or_blank(node["@id"]):
         raise _relative("identifier", node["@id"])
@@ -330,16 +328,8 @@ def _count_expanded_values(node: Any) -> int:
     return count
 
 
-def strict_dataset(
-    document: Mapping[str, Any],
-    loader: DocumentLoader | None = None,
-    *,
-    on_expanded: Callable[[list[Any]], None] | None = None,
-) -> dict[str, Any]:
-    """All four steps at once: context, compacted form, strict expansion, RDF dataset."""
+def strict_expand(document: Mapping[str, Any], loader: DocumentLoader | None = None) -> list[Any]:
+    """Steps 1–3 at once: context, compacted form, strict (lossless) expansion."""
     check_context(document)
     check_compacted_form(document)
-    expanded = expand(document, loader)
-    if on_expanded is not None:
-        on_expanded(expanded)
-    return to_dataset(expanded, loader)
+    return expand(document, loader)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal, Protocol
 
 import base58
@@ -115,6 +116,7 @@ def _double(point: tuple[int, int]) -> tuple[int, int]:
     return x3, y3
 
 
+@lru_cache(maxsize=1024)
 def _is_weak_ed25519(raw: bytes) -> bool:
     point = _decode_point(raw)
     if point is None:

@@ -68,8 +68,8 @@ def proofs_of(document: Mapping[str, Any]) -> list[JsonObject]:
 
 
 def unsecured(document: Mapping[str, Any]) -> JsonObject:
-    """The document without its ``proof`` (a deep copy: callers may keep it)."""
-    return {key: copy.deepcopy(value) for key, value in document.items() if key != "proof"}
+    """The document without its ``proof`` (a shallow copy: values are shared, not copied)."""
+    return {key: value for key, value in document.items() if key != "proof"}
 
 
 # --- Creating ----------------------------------------------------------------------------------
@@ -140,8 +140,12 @@ def verify_proofs(
     now: datetime | None = None,
     max_clock_skew: timedelta = DEFAULT_CLOCK_SKEW,
     loader: DocumentLoader | None = None,
+    expanded_unsecured: list[Any] | None = None,
 ) -> list[VerifiedProof]:
     """Verify every proof of ``document`` (a set, possibly with chains).
+
+    ``expanded_unsecured`` is the strict expansion of the document without its proofs, when
+    the caller already computed it (it is then not expanded again).
 
     Returns one :class:`VerifiedProof` per proof, in document order, or raises a
     :class:`~verifier.problems.ProblemError` naming the first proof that fails and why.
@@ -158,7 +162,19 @@ def verify_proofs(
         path = "$.proof" if not isinstance(document.get("proof"), list) else f"$.proof[{index}]"
         try:
             results.append(
-                _verify_one(document, proof, by_id, resolver, expected_purpose, accepted, moment, max_clock_skew, loader, cache)
+                _verify_one(
+                    document,
+                    proof,
+                    by_id,
+                    resolver,
+                    expected_purpose,
+                    accepted,
+                    moment,
+                    max_clock_skew,
+                    loader,
+                    cache,
+                    expanded_unsecured,
+                )
             )
         except ProblemError as exc:
             if exc.problem.path is None:
@@ -178,6 +194,7 @@ def _verify_one(
     skew: timedelta,
     loader: DocumentLoader | None,
     cache: dict[tuple[Any, ...], bytes],
+    expanded_unsecured: list[Any] | None,
 ) -> VerifiedProof:
     suite = _suite_for(proof, accepted)
     for field in ("verificationMethod", "proofPurpose", "proofValue"):
@@ -210,7 +227,8 @@ def _verify_one(
         )
     options = {key: value for key, value in proof.items() if key != "proofValue"}
     secured_input = _secured_input(unsecured(document), options, by_id)
-    hash_data = _hash_data(secured_input, options, suite, algorithm, loader, cache)
+    expanded = expanded_unsecured if "proof" not in secured_input else None
+    hash_data = _hash_data(secured_input, options, suite, algorithm, loader, cache, expanded)
     try:
         method.public_key.verify(signature, hash_data)
     except InvalidSignature:
@@ -307,6 +325,7 @@ def _hash_data(
     algorithm: Any,
     loader: DocumentLoader | None,
     cache: dict[tuple[Any, ...], bytes] | None = None,
+    expanded: list[Any] | None = None,
 ) -> bytes:
     """Transformation, proof configuration and hashing (vc-di-eddsa §3.3.2–3.3.4)."""
     hash_name = suite.hash_name(algorithm)
@@ -314,11 +333,11 @@ def _hash_data(
     try:
         canonical_document = cache.get(key) if cache is not None else None
         if canonical_document is None:
-            canonical_document = suite.canonicalize(secured_input, hash_name, loader)
+            canonical_document = suite.canonicalize(secured_input, hash_name, loader, expanded)
             if cache is not None:
                 cache[key] = canonical_document
         config = _proof_configuration(options, secured_input, suite)
-        canonical_config = suite.canonicalize(config, hash_name, loader)
+        canonical_config = suite.canonicalize(config, hash_name, loader, None)
     except CanonicalizationLimitError as exc:
         raise fail(PARSING_ERROR, "Document too complex", str(exc).capitalize() + ".") from None
     return suite.hash(canonical_config, algorithm) + suite.hash(canonical_document, algorithm)

@@ -7,29 +7,44 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ...canonical import canonize_dataset, canonize_jcs
+from ...canonical import canonize_jcs, canonize_quads
 from ...contexts import DocumentLoader
-from ...linkeddata import strict_dataset
+from ...linkeddata import strict_expand
+from ...rdf import expanded_to_quads
 from ...multikey import Algorithm
 
 DATA_INTEGRITY_PROOF = "DataIntegrityProof"
 
-#: Canonicalizes a JSON-LD document given the hash the suite uses ("sha256" / "sha384").
-Canonicalizer = Callable[[Mapping[str, Any], str, DocumentLoader | None], bytes]
+#: Canonicalizes a JSON-LD document given the hash the suite uses ("sha256" / "sha384"). The
+#: last argument is the document's strict expansion when the caller already has it.
+Canonicalizer = Callable[[Mapping[str, Any], str, DocumentLoader | None, list[Any] | None], bytes]
 
 
-def rdfc_canonicalize(document: Mapping[str, Any], hash_name: str, loader: DocumentLoader | None) -> bytes:
+def rdfc_canonicalize(
+    document: Mapping[str, Any],
+    hash_name: str,
+    loader: DocumentLoader | None,
+    expanded: list[Any] | None = None,
+) -> bytes:
     """RDFC-1.0 of the strictly expanded document (the *-rdfc-* suites' transformation)."""
-    return canonize_dataset(strict_dataset(document, loader), hash_algorithm=hash_name).encode("utf-8")
+    if expanded is None:
+        expanded = strict_expand(document, loader)
+    return canonize_quads(expanded_to_quads(expanded), hash_algorithm=hash_name).encode("utf-8")
 
 
-def jcs_canonicalize(document: Mapping[str, Any], hash_name: str, loader: DocumentLoader | None) -> bytes:
+def jcs_canonicalize(
+    document: Mapping[str, Any],
+    hash_name: str,
+    loader: DocumentLoader | None,
+    expanded: list[Any] | None = None,
+) -> bytes:
     """RFC 8785 JCS (the *-jcs-* suites' transformation); the JSON-LD is still checked strictly.
 
     JCS signs the JSON itself, so undefined terms *are* signed; they are refused anyway, because
     a verifier could not say what they mean.
     """
-    strict_dataset(document, loader)
+    if expanded is None:
+        strict_expand(document, loader)
     return canonize_jcs(dict(document))
 
 

@@ -1,0 +1,404 @@
+"""One function per verification check, in the order they run.
+
+Each check reads what earlier checks established (a :class:`Verification` in progress) and
+returns a :class:`CheckResult` whose message a registrar or an employer can act on. Untrusted
+input never raises out of here: :class:`ProblemError` becomes *failed*, :class:`RetrievalError`
+becomes *unknown* ("could not check").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from .contexts import DocumentLoader
+from .dataintegrity import VerifiedProof, unsecured, verify_proofs
+from .dids import DIDResolver
+from .jsonsafe import parse_json
+from .linkeddata import check_compacted_form, check_context, expand
+from .model import (
+    BITSTRING_STATUS_LIST_CREDENTIAL,
+    BITSTRING_STATUS_LIST_ENTRY,
+    STATUS,
+    VC,
+    VERIFIABLE_CREDENTIAL,
+    CredentialFacts,
+    literal,
+    nodes,
+    read_facts,
+    types,
+    values,
+)
+from .problems import (
+    MALFORMED_VALUE_ERROR,
+    PARSING_ERROR,
+    PROOF_VERIFICATION_ERROR,
+    RANGE_ERROR,
+    STATUS_VERIFICATION_ERROR,
+    Problem,
+    ProblemError,
+    RetrievalError,
+)
+from .result import CheckResult, CheckStatus
+from .schema import check_schemas
+from .status import (
+    MESSAGE,
+    REVOCATION,
+    SUSPENSION,
+    StatusListSource,
+    check_bitstring_length,
+    decode_status_list,
+    parse_status_entry,
+    read_status,
+)
+from .trust import TrustList, find_issuer
+
+
+@dataclass
+class Verification:
+    """The state one verification builds up as its checks run."""
+
+    source: Any
+    now: datetime
+    max_clock_skew: timedelta
+    resolver: DIDResolver
+    status_lists: StatusListSource
+    trust_lists: Sequence[TrustList]
+    accepted_cryptosuites: Collection[str] | None
+    loader: DocumentLoader | None
+    document: dict[str, Any] | None = None
+    expanded: list[Any] | None = None
+    facts: CredentialFacts | None = None
+    proofs: list[VerifiedProof] | None = None
+    results: dict[str, CheckResult] = field(default_factory=dict)
+
+    def passed(self, check_id: str) -> bool:
+        result = self.results.get(check_id)
+        return result is not None and result.ok
+
+
+def _passed(check_id: str, message: str, **details: Any) -> CheckResult:
+    return CheckResult(check_id, CheckStatus.PASSED, message, details=details)
+
+
+def _failed(check_id: str, problem: Problem, message: str | None = None, **details: Any) -> CheckResult:
+    return CheckResult(check_id, CheckStatus.FAILED, message or problem.detail, problem, details=details)
+
+
+def _unknown(check_id: str, problem: Problem, message: str | None = None) -> CheckResult:
+    return CheckResult(check_id, CheckStatus.UNKNOWN, message or problem.detail, problem)
+
+
+def _from_error(check_id: str, error: ProblemError) -> CheckResult:
+    if isinstance(error, RetrievalError):
+        return _unknown(check_id, error.problem)
+    return _failed(check_id, error.problem)
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+# --- format ------------------------------------------------------------------------------------
+
+
+def check_format(v: Verification) -> CheckResult:
+    """Strict JSON, a JSON object, and the shape VC Data Model 2.0 §4 requires."""
+    try:
+        document = parse_json(v.source) if isinstance(v.source, bytes | str) else v.source
+    except ProblemError as exc:
+        return _failed("format", exc.problem)
+    if not isinstance(document, dict):
+        return _failed("format", Problem(PARSING_ERROR, "Not a credential", "The document is not a JSON object."))
+    kinds = _as_list(document.get("type"))
+    if "VerifiablePresentation" in kinds:
+        return _failed(
+            "format",
+            Problem(PARSING_ERROR, "A presentation, not a credential", "This is a verifiable presentation; verify the credentials it contains."),
+        )
+    if "VerifiableCredential" not in kinds:
+        return _failed("format", Problem(MALFORMED_VALUE_ERROR, "Not a credential", "The document's type does not include VerifiableCredential.", "$.type"))
+    issuer = document.get("issuer")
+    issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
+    if not isinstance(issuer_id, str) or ":" not in issuer_id:
+        return _failed("format", Problem(MALFORMED_VALUE_ERROR, "No issuer", "The credential must name its issuer with a URL or DID.", "$.issuer"))
+    if not isinstance(document.get("credentialSubject"), dict | list) or not document.get("credentialSubject"):
+        return _failed("format", Problem(MALFORMED_VALUE_ERROR, "No subject", "The credential has no credentialSubject.", "$.credentialSubject"))
+    if "id" in document and (not isinstance(document["id"], str) or ":" not in document["id"]):
+        return _failed("format", Problem(MALFORMED_VALUE_ERROR, "Bad identifier", "The credential's id must be a single URL.", "$.id"))
+    v.document = document
+    return _passed("format", "The document is a well-formed verifiable credential.")
+
+
+# --- context -----------------------------------------------------------------------------------
+
+
+def check_context_and_terms(v: Verification) -> CheckResult:
+    """Pinned contexts only, and every value covered by the signature (no data loss)."""
+    assert v.document is not None
+    try:
+        contexts = check_context(v.document)
+        check_compacted_form(v.document)
+        v.expanded = expand(unsecured(v.document), v.loader)
+    except ProblemError as exc:
+        return _failed("context", exc.problem)
+    if not v.expanded or VERIFIABLE_CREDENTIAL not in types(v.expanded[0]):
+        return _failed("context", Problem(MALFORMED_VALUE_ERROR, "Not a credential", "Under its contexts, the document is not a VerifiableCredential."))
+    v.facts = read_facts(v.expanded)
+    return _passed(
+        "context",
+        "Every term is defined by a known, pinned context, so everything shown is covered by the signature.",
+        contexts=contexts,
+    )
+
+
+# --- schema ------------------------------------------------------------------------------------
+
+
+def check_schema(v: Verification) -> CheckResult:
+    """The JSON Schemas that apply (see :mod:`verifier.schema`)."""
+    assert v.document is not None
+    report = check_schemas(v.document)
+    if report.problem is not None:
+        return _failed("schema", report.problem, applied=list(report.applied))
+    names = ", ".join(report.applied) if report.applied else "none apply"
+    message = f"The credential matches its schemas ({names})."
+    if report.not_pinned:
+        message += f" Not checked (not pinned here): {', '.join(report.not_pinned)}."
+    if not report.applied:
+        message = "No pinned JSON Schema applies to this credential."
+    return _passed("schema", message, applied=list(report.applied), notPinned=list(report.not_pinned))
+
+
+# --- proof -------------------------------------------------------------------------------------
+
+
+def check_proof(v: Verification) -> CheckResult:
+    """Every Data Integrity proof verifies (VC Data Integrity §4.4–4.5)."""
+    assert v.document is not None
+    try:
+        v.proofs = verify_proofs(
+            v.document,
+            resolver=v.resolver,
+            accepted_cryptosuites=v.accepted_cryptosuites,
+            now=v.now,
+            max_clock_skew=v.max_clock_skew,
+            loader=v.loader,
+            expanded_unsecured=v.expanded,
+        )
+    except ProblemError as exc:
+        return _from_error("proof", exc)
+    first = v.proofs[0]
+    when = f" on {first.created.strftime('%Y-%m-%d %H:%M UTC')}" if first.created else ""
+    count = f"All {len(v.proofs)} signatures are" if len(v.proofs) > 1 else "The signature is"
+    return _passed(
+        "proof",
+        f"{count} valid: signed with {first.verification_method.id} ({first.cryptosuite}){when}.",
+        proofs=[
+            {
+                "cryptosuite": p.cryptosuite,
+                "verificationMethod": p.verification_method.id,
+                "controller": p.verification_method.controller,
+                "created": p.created.isoformat() if p.created else None,
+            }
+            for p in v.proofs
+        ],
+    )
+
+
+# --- issuer ------------------------------------------------------------------------------------
+
+
+def check_issuer(v: Verification) -> CheckResult:
+    """The signing key belongs to the credential's issuer (VC DI §2.6: controller == issuer)."""
+    assert v.facts is not None and v.proofs is not None
+    issuer_id = v.facts.issuer.id if v.facts.issuer else None
+    controllers = [p.verification_method.controller for p in v.proofs]
+    if issuer_id not in controllers:
+        return _failed(
+            "issuer",
+            Problem(
+                PROOF_VERIFICATION_ERROR,
+                "Signed by someone else",
+                f"The credential says it was issued by {issuer_id}, but it was signed by "
+                f"{', '.join(sorted(set(controllers)))}. Anyone can claim to be an issuer; only the "
+                "issuer's own key proves it.",
+            ),
+        )
+    others = sorted({c for c in controllers if c != issuer_id})
+    message = f"The credential was signed with a key of its issuer, {issuer_id}."
+    if others:
+        message += f" Also signed by: {', '.join(others)}."
+    return _passed("issuer", message, issuer=issuer_id)
+
+
+# --- validity ----------------------------------------------------------------------------------
+
+
+def check_validity(v: Verification) -> CheckResult:
+    """validFrom / validUntil, as signed, against the current time (VC Data Model 2.0 §4.9)."""
+    facts = v.facts
+    assert facts is not None
+    if facts.valid_from_raw is not None and facts.valid_from is None:
+        return _failed("validity", Problem(MALFORMED_VALUE_ERROR, "Bad date", f"validFrom {facts.valid_from_raw!r} is not a date-time with a time zone.", "$.validFrom"))
+    if facts.valid_until_raw is not None and facts.valid_until is None:
+        return _failed("validity", Problem(MALFORMED_VALUE_ERROR, "Bad date", f"validUntil {facts.valid_until_raw!r} is not a date-time with a time zone.", "$.validUntil"))
+    if facts.valid_from and facts.valid_until and facts.valid_until < facts.valid_from:
+        return _failed("validity", Problem(RANGE_ERROR, "Impossible validity period", "validUntil is earlier than validFrom."))
+    if facts.valid_from and facts.valid_from > v.now + v.max_clock_skew:
+        return _failed(
+            "validity",
+            Problem(RANGE_ERROR, "Not yet valid", f"The credential is only valid from {facts.valid_from_raw}."),
+            notYetValid=True,
+        )
+    if facts.valid_until and facts.valid_until < v.now - v.max_clock_skew:
+        return _failed(
+            "validity",
+            Problem(RANGE_ERROR, "Expired", f"The credential expired on {facts.valid_until_raw}."),
+            expired=True,
+        )
+    if facts.valid_until:
+        return _passed("validity", f"The credential is valid from {facts.valid_from_raw} until {facts.valid_until_raw}.")
+    if facts.valid_from:
+        return _passed("validity", f"The credential is valid from {facts.valid_from_raw}, with no expiry date.")
+    return _passed("validity", "The credential states no validity period.")
+
+
+# --- status ------------------------------------------------------------------------------------
+
+
+def check_status(v: Verification) -> CheckResult:
+    """Every status entry, against its signed status list (Bitstring Status List §3.2)."""
+    facts = v.facts
+    assert facts is not None
+    if not facts.status_entries:
+        return _passed("status", "The credential has no status list entry, so it cannot be revoked or suspended.")
+    outcomes: list[dict[str, Any]] = []
+    unknown: CheckResult | None = None
+    for position, entry in enumerate(facts.status_entries):
+        if BITSTRING_STATUS_LIST_ENTRY not in entry["_types"]:
+            unknown = unknown or _unknown(
+                "status",
+                Problem(STATUS_VERIFICATION_ERROR, "Unsupported status method", f"The status method {entry['type']} is not supported, so the status could not be checked."),
+            )
+            continue
+        try:
+            outcomes.append(_check_entry(v, entry, position))
+        except ProblemError as exc:
+            result = _from_error("status", exc)
+            if result.status is CheckStatus.FAILED:
+                return result
+            unknown = unknown or result
+    revoked = [o for o in outcomes if o["purpose"] == REVOCATION and o["value"]]
+    suspended = [o for o in outcomes if o["purpose"] == SUSPENSION and o["value"]]
+    details = {"entries": outcomes, "revoked": bool(revoked), "suspended": bool(suspended)}
+    if revoked:
+        return _failed("status", Problem(STATUS_VERIFICATION_ERROR, "Revoked", "The issuer has revoked this credential."), "The issuer has revoked this credential.", **details)
+    if suspended:
+        return _failed("status", Problem(STATUS_VERIFICATION_ERROR, "Suspended", "The issuer has suspended this credential."), "The issuer has suspended this credential for now.", **details)
+    if unknown is not None:
+        return unknown
+    purposes = sorted({o["purpose"] for o in outcomes})
+    return _passed("status", f"Checked against the issuer's signed status list ({', '.join(purposes)}): not revoked or suspended.", **details)
+
+
+def _check_entry(v: Verification, raw: Mapping[str, Any], position: int) -> dict[str, Any]:
+    entry = parse_status_entry(raw, f"$.credentialStatus[{position}]")
+    document = v.status_lists.get(entry.list_url)
+    credential = document.credential
+    list_check = _verify_status_list(v, credential, entry.list_url)
+    purposes = _as_list(list_check.get("statusPurpose"))
+    if entry.purpose not in purposes:
+        raise ProblemError(
+            Problem(STATUS_VERIFICATION_ERROR, "Status purpose mismatch", f"The status list at {entry.list_url} is for {', '.join(map(str, purposes))}, not {entry.purpose}.")
+        )
+    bitstring = decode_status_list(list_check.get("encodedList", ""))
+    check_bitstring_length(bitstring, entry.size)
+    value = read_status(bitstring, entry.index, entry.size)
+    if entry.purpose == REVOCATION:
+        if value:
+            v.status_lists.remember_revoked(entry.list_url, entry.index)
+        elif v.status_lists.was_revoked(entry.list_url, entry.index):
+            value = 1  # revocation is irreversible: an older copy of the list cannot undo it
+    outcome: dict[str, Any] = {
+        "purpose": entry.purpose,
+        "index": entry.index,
+        "list": entry.list_url,
+        "value": value,
+        "stale": document.stale,
+    }
+    if document.retrieved_at is not None:
+        outcome["retrievedAt"] = document.retrieved_at.isoformat()
+    if entry.purpose == MESSAGE and entry.messages is not None:
+        outcome["message"] = entry.messages.get(value)
+    return outcome
+
+
+def _verify_status_list(v: Verification, credential: dict[str, Any], url: str) -> dict[str, Any]:
+    """A status list is itself a credential: same checks, same issuer (BSL §3.2 step 4)."""
+    nested = Verification(
+        source=credential,
+        now=v.now,
+        max_clock_skew=v.max_clock_skew,
+        resolver=v.resolver,
+        status_lists=v.status_lists,
+        trust_lists=(),
+        accepted_cryptosuites=v.accepted_cryptosuites,
+        loader=v.loader,
+    )
+    for check in (check_format, check_context_and_terms, check_proof, check_issuer, check_validity):
+        result = check(nested)
+        if not result.ok:
+            problem = result.problem or Problem(STATUS_VERIFICATION_ERROR, "Invalid status list", result.message)
+            error_type = STATUS_VERIFICATION_ERROR if result.status is CheckStatus.FAILED else problem.type
+            error = ProblemError(Problem(error_type, "Invalid status list", f"The status list at {url} is not valid: {result.message}"))
+            if result.status is CheckStatus.UNKNOWN:
+                raise RetrievalError(error.problem)
+            raise error
+    assert nested.expanded is not None and nested.facts is not None and v.facts is not None
+    if BITSTRING_STATUS_LIST_CREDENTIAL not in types(nested.expanded[0]):
+        raise ProblemError(Problem(STATUS_VERIFICATION_ERROR, "Not a status list", f"{url} is not a BitstringStatusListCredential."))
+    list_issuer = nested.facts.issuer.id if nested.facts.issuer else None
+    credential_issuer = v.facts.issuer.id if v.facts.issuer else None
+    if list_issuer != credential_issuer:
+        raise ProblemError(
+            Problem(STATUS_VERIFICATION_ERROR, "Status list from another issuer", f"The status list at {url} was issued by {list_issuer}, not by the credential's issuer {credential_issuer}.")
+        )
+    return _status_subject_from_expanded(nested.expanded[0])
+
+
+def _status_subject_from_expanded(credential: Mapping[str, Any]) -> dict[str, Any]:
+    subject = next(nodes(credential, VC + "credentialSubject"), {})
+    purposes = [p["@value"] for p in values(subject, STATUS + "statusPurpose") if isinstance(p, dict) and "@value" in p]
+    return {"statusPurpose": purposes, "encodedList": literal(subject, STATUS + "encodedList")}
+
+
+# --- trust -------------------------------------------------------------------------------------
+
+
+def check_trust(v: Verification) -> CheckResult:
+    """Whether a configured trust list names the issuer (not required for ``verified``)."""
+    issuer_id = v.facts.issuer.id if v.facts and v.facts.issuer else None
+    if not v.trust_lists:
+        return CheckResult("trust", CheckStatus.SKIPPED, "No trust list is configured, so who the issuer is was not checked.", required=False)
+    found = find_issuer(v.trust_lists, issuer_id)
+    if found is None:
+        return CheckResult(
+            "trust",
+            CheckStatus.FAILED,
+            f"The issuer {issuer_id} is not on any trust list this verifier uses: the signature is genuine, "
+            "but nothing confirms which institution holds this key.",
+            Problem(MALFORMED_VALUE_ERROR, "Unknown issuer", f"{issuer_id} is not on a configured trust list."),
+            required=False,
+        )
+    trust_list, entry = found
+    names = entry.name_zh + (f" ({entry.name_en})" if entry.name_en else "")
+    return CheckResult(
+        "trust",
+        CheckStatus.PASSED,
+        f"{trust_list.operator} lists {issuer_id} as {names}.",
+        required=False,
+        details={"institution": {"nameZh": entry.name_zh, "nameEn": entry.name_en, "code": entry.institution_code, "domain": entry.domain}, "operator": trust_list.operator},
+    )
