@@ -26,7 +26,9 @@ from typing import Any
 from verifier.contexts import MICROCRED_V1, OB_V3P0_303, VC_V2
 from verifier.datetimes import format_date_time_stamp
 
-OB_SCHEMA_URL = "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json"
+OB_SCHEMA_URL = (
+    "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json"
+)
 MICROCRED_SCHEMA_URL = "https://w3id.org/microcred/schema/v1.json"
 INDUSTRY_FIELD_VOCABULARY = "https://w3id.org/microcred/industry-fields"
 #: OB 3.0 identifier type for the national institution code (教育部学校标识码).
@@ -188,7 +190,10 @@ def _check_micro_major(micro_major: MicroMajor, fields: Mapping[str, IndustryFie
     duplicates = sorted({code for code in codes if codes.count(code) > 1})
     if duplicates:
         raise CredentialInputError(f"micro-major {micro_major.code} lists course {duplicates[0]} twice")
-    total = sum((_decimal(c.credits, f"credits of course {c.code}") for c in micro_major.courses), Decimal(0))
+    total = sum(
+        (_decimal(c.credits, f"credits of course {c.code}") for c in micro_major.courses),
+        Decimal(0),
+    )
     expected = _decimal(micro_major.total_credits, "total credits")
     if total != expected:
         raise CredentialInputError(
@@ -217,11 +222,14 @@ def _check_results(micro_major: MicroMajor, results: Sequence[CourseResult]) -> 
     if unknown:
         raise CredentialInputError(f"course {unknown[0]} is not part of micro-major {micro_major.code}")
     for course in micro_major.courses:
-        result = by_code.get(course.code)
-        if result is None:
+        found = by_code.get(course.code)
+        if found is None:
             raise CredentialInputError(f"course {course.code} ({course.name.zh}) has no result")
+        result = found
         if not result.passed:
-            raise CredentialInputError(f"course {course.code} ({course.name.zh}) was not passed ({result.grade})")
+            raise CredentialInputError(
+                f"course {course.code} ({course.name.zh}) was not passed ({result.grade})"
+            )
         if not str(result.grade).strip():
             raise CredentialInputError(f"course {course.code} has an empty grade")
     return by_code

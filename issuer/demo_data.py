@@ -29,13 +29,25 @@ _COURSES = (
     ("PM103", "智能制造导论", "Introduction to Intelligent Manufacturing", "课程论文"),
     ("PM104", "粉体制备与表征技术", "Powder Preparation and Characterization", "实验报告"),
     ("PM105", "增材制造技术", "Additive Manufacturing Technology", "项目作品"),
-    ("PM106", "工业数据分析与机器学习", "Industrial Data Analysis and Machine Learning", "项目作品"),
+    (
+        "PM106",
+        "工业数据分析与机器学习",
+        "Industrial Data Analysis and Machine Learning",
+        "项目作品",
+    ),
     ("PM107", "智能装备与控制", "Intelligent Equipment and Control", "闭卷考试"),
-    ("PM108", "粉体智能制造综合实践", "Integrated Practice in Powder Intelligent Manufacturing", "实践考核"),
+    (
+        "PM108",
+        "粉体智能制造综合实践",
+        "Integrated Practice in Powder Intelligent Manufacturing",
+        "实践考核",
+    ),
 )
 
 
-def demo_micro_major(achievement_base: str = "https://www.example.edu.cn/microcred/achievements") -> MicroMajor:
+def demo_micro_major(
+    achievement_base: str = "https://www.example.edu.cn/microcred/achievements",
+) -> MicroMajor:
     return MicroMajor(
         code="WZY-PM-2024",
         name=Bilingual("粉体材料智能制造", "Powder Materials Intelligent Manufacturing"),
@@ -69,7 +81,10 @@ def demo_micro_major(achievement_base: str = "https://www.example.edu.cn/microcr
 
 
 DEMO_LEARNERS: tuple[tuple[Learner, tuple[str, ...]], ...] = (
-    (Learner("王小明", "Wang Xiaoming", "20211234"), ("92", "88", "合格", "85", "90", "95", "78", "优秀")),
+    (
+        Learner("王小明", "Wang Xiaoming", "20211234"),
+        ("92", "88", "合格", "85", "90", "95", "78", "优秀"),
+    ),
     (Learner("李华", "Li Hua", "20211235"), ("85", "79", "合格", "88", "82", "91", "80", "良好")),
 )
 

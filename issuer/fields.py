@@ -14,7 +14,10 @@ from .credential import Bilingual, IndustryField
 DEFAULT_INDUSTRY_FIELDS: dict[str, IndustryField] = {
     field.code: field
     for field in (
-        IndustryField("new-generation-it", Bilingual("新一代信息技术", "New-generation information technology")),
+        IndustryField(
+            "new-generation-it",
+            Bilingual("新一代信息技术", "New-generation information technology"),
+        ),
         IndustryField("ai-applications", Bilingual("人工智能应用", "Artificial intelligence applications")),
         IndustryField("new-materials", Bilingual("新材料", "New materials")),
         IndustryField("smart-manufacturing", Bilingual("智能制造", "Smart manufacturing")),

@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -103,7 +104,15 @@ def _quads_from_dataset(dataset: Mapping[str, Iterable[Mapping[str, Any]]]) -> l
             g = iri_term(graph_name)
         for triple in triples:
             predicate = triple["predicate"]["value"]
-            quads.append(Quad(_term(triple["subject"]), iri_term(predicate), _term(triple["object"]), g, predicate))
+            quads.append(
+                Quad(
+                    _term(triple["subject"]),
+                    iri_term(predicate),
+                    _term(triple["object"]),
+                    g,
+                    predicate,
+                )
+            )
     return quads
 
 
@@ -332,7 +341,7 @@ def _jcs(value: Any) -> str:
 
 def _es_number(value: float) -> str:
     """ECMAScript Number::toString, as RFC 8785 §3.2.2.3 requires."""
-    if value != value or value in (float("inf"), float("-inf")):
+    if not math.isfinite(value):
         raise ValueError("JCS cannot serialize NaN or infinity")
     if value == 0:
         return "0"

@@ -16,6 +16,7 @@ from typing import Any
 from .contexts import DocumentLoader
 from .dataintegrity import VerifiedProof, unsecured, verify_proofs
 from .dids import DIDResolver
+from .i18n import Text, t
 from .jsonsafe import parse_json
 from .linkeddata import check_compacted_form, check_context, expand
 from .model import (
@@ -79,15 +80,17 @@ class Verification:
         return result is not None and result.ok
 
 
-def _passed(check_id: str, message: str, **details: Any) -> CheckResult:
+def _passed(check_id: str, message: Text, **details: Any) -> CheckResult:
     return CheckResult(check_id, CheckStatus.PASSED, message, details=details)
 
 
-def _failed(check_id: str, problem: Problem, message: str | None = None, **details: Any) -> CheckResult:
+def _failed(
+    check_id: str, problem: Problem, message: Text | str | None = None, **details: Any
+) -> CheckResult:
     return CheckResult(check_id, CheckStatus.FAILED, message or problem.detail, problem, details=details)
 
 
-def _unknown(check_id: str, problem: Problem, message: str | None = None) -> CheckResult:
+def _unknown(check_id: str, problem: Problem, message: Text | str | None = None) -> CheckResult:
     return CheckResult(check_id, CheckStatus.UNKNOWN, message or problem.detail, problem)
 
 
@@ -111,25 +114,66 @@ def check_format(v: Verification) -> CheckResult:
     except ProblemError as exc:
         return _failed("format", exc.problem)
     if not isinstance(document, dict):
-        return _failed("format", Problem(PARSING_ERROR, "Not a credential", "The document is not a JSON object."))
+        return _failed(
+            "format",
+            Problem(PARSING_ERROR, t("Not a credential"), t("The document is not a JSON object.")),
+        )
     kinds = _as_list(document.get("type"))
     if "VerifiablePresentation" in kinds:
         return _failed(
             "format",
-            Problem(PARSING_ERROR, "A presentation, not a credential", "This is a verifiable presentation; verify the credentials it contains."),
+            Problem(
+                PARSING_ERROR,
+                t("A presentation, not a credential"),
+                t("This is a verifiable presentation; verify the credentials it contains."),
+            ),
         )
     if "VerifiableCredential" not in kinds:
-        return _failed("format", Problem(MALFORMED_VALUE_ERROR, "Not a credential", "The document's type does not include VerifiableCredential.", "$.type"))
+        return _failed(
+            "format",
+            Problem(
+                MALFORMED_VALUE_ERROR,
+                t("Not a credential"),
+                t("The document's type does not include VerifiableCredential."),
+                "$.type",
+            ),
+        )
     issuer = document.get("issuer")
     issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
     if not isinstance(issuer_id, str) or ":" not in issuer_id:
-        return _failed("format", Problem(MALFORMED_VALUE_ERROR, "No issuer", "The credential must name its issuer with a URL or DID.", "$.issuer"))
-    if not isinstance(document.get("credentialSubject"), dict | list) or not document.get("credentialSubject"):
-        return _failed("format", Problem(MALFORMED_VALUE_ERROR, "No subject", "The credential has no credentialSubject.", "$.credentialSubject"))
+        return _failed(
+            "format",
+            Problem(
+                MALFORMED_VALUE_ERROR,
+                t("No issuer"),
+                t("The credential must name its issuer with a URL or DID."),
+                "$.issuer",
+            ),
+        )
+    if not isinstance(document.get("credentialSubject"), dict | list) or not document.get(
+        "credentialSubject"
+    ):
+        return _failed(
+            "format",
+            Problem(
+                MALFORMED_VALUE_ERROR,
+                t("No subject"),
+                t("The credential has no credentialSubject."),
+                "$.credentialSubject",
+            ),
+        )
     if "id" in document and (not isinstance(document["id"], str) or ":" not in document["id"]):
-        return _failed("format", Problem(MALFORMED_VALUE_ERROR, "Bad identifier", "The credential's id must be a single URL.", "$.id"))
+        return _failed(
+            "format",
+            Problem(
+                MALFORMED_VALUE_ERROR,
+                t("Bad identifier"),
+                t("The credential's id must be a single URL."),
+                "$.id",
+            ),
+        )
     v.document = document
-    return _passed("format", "The document is a well-formed verifiable credential.")
+    return _passed("format", t("The document is a well-formed verifiable credential."))
 
 
 # --- context -----------------------------------------------------------------------------------
@@ -145,11 +189,21 @@ def check_context_and_terms(v: Verification) -> CheckResult:
     except ProblemError as exc:
         return _failed("context", exc.problem)
     if not v.expanded or VERIFIABLE_CREDENTIAL not in types(v.expanded[0]):
-        return _failed("context", Problem(MALFORMED_VALUE_ERROR, "Not a credential", "Under its contexts, the document is not a VerifiableCredential."))
+        return _failed(
+            "context",
+            Problem(
+                MALFORMED_VALUE_ERROR,
+                t("Not a credential"),
+                t("Under its contexts, the document is not a VerifiableCredential."),
+            ),
+        )
     v.facts = read_facts(v.expanded)
     return _passed(
         "context",
-        "Every term is defined by a known, pinned context, so everything shown is covered by the signature.",
+        t(
+            "Every term is defined by a known, pinned context, so everything shown is covered "
+            "by the signature."
+        ),
         contexts=contexts,
     )
 
@@ -163,12 +217,16 @@ def check_schema(v: Verification) -> CheckResult:
     report = check_schemas(v.document)
     if report.problem is not None:
         return _failed("schema", report.problem, applied=list(report.applied))
-    names = ", ".join(report.applied) if report.applied else "none apply"
-    message = f"The credential matches its schemas ({names})."
-    if report.not_pinned:
-        message += f" Not checked (not pinned here): {', '.join(report.not_pinned)}."
     if not report.applied:
-        message = "No pinned JSON Schema applies to this credential."
+        message = t("No pinned JSON Schema applies to this credential.")
+    elif report.not_pinned:
+        message = t(
+            "The credential matches its schemas ({schemas}). Not checked (not pinned here): {others}.",
+            schemas=", ".join(report.applied),
+            others=", ".join(report.not_pinned),
+        )
+    else:
+        message = t("The credential matches its schemas ({schemas}).", schemas=", ".join(report.applied))
     return _passed("schema", message, applied=list(report.applied), notPinned=list(report.not_pinned))
 
 
@@ -191,11 +249,24 @@ def check_proof(v: Verification) -> CheckResult:
     except ProblemError as exc:
         return _from_error("proof", exc)
     first = v.proofs[0]
-    when = f" on {first.created.strftime('%Y-%m-%d %H:%M UTC')}" if first.created else ""
-    count = f"All {len(v.proofs)} signatures are" if len(v.proofs) > 1 else "The signature is"
+    if len(v.proofs) > 1:
+        message = t("All {count} signatures are valid.", count=len(v.proofs))
+    elif first.created:
+        message = t(
+            "The signature is valid: signed with {key} ({suite}) on {when}.",
+            key=first.verification_method.id,
+            suite=first.cryptosuite,
+            when=first.created.strftime("%Y-%m-%d %H:%M UTC"),
+        )
+    else:
+        message = t(
+            "The signature is valid: signed with {key} ({suite}).",
+            key=first.verification_method.id,
+            suite=first.cryptosuite,
+        )
     return _passed(
         "proof",
-        f"{count} valid: signed with {first.verification_method.id} ({first.cryptosuite}){when}.",
+        message,
         proofs=[
             {
                 "cryptosuite": p.cryptosuite,
@@ -213,7 +284,8 @@ def check_proof(v: Verification) -> CheckResult:
 
 def check_issuer(v: Verification) -> CheckResult:
     """The signing key belongs to the credential's issuer (VC DI §2.6: controller == issuer)."""
-    assert v.facts is not None and v.proofs is not None
+    assert v.facts is not None
+    assert v.proofs is not None
     issuer_id = v.facts.issuer.id if v.facts.issuer else None
     controllers = [p.verification_method.controller for p in v.proofs]
     if issuer_id not in controllers:
@@ -221,16 +293,24 @@ def check_issuer(v: Verification) -> CheckResult:
             "issuer",
             Problem(
                 PROOF_VERIFICATION_ERROR,
-                "Signed by someone else",
-                f"The credential says it was issued by {issuer_id}, but it was signed by "
-                f"{', '.join(sorted(set(controllers)))}. Anyone can claim to be an issuer; only the "
-                "issuer's own key proves it.",
+                t("Signed by someone else"),
+                t(
+                    "The credential says it was issued by {issuer}, but it was signed by {signers}. "
+                    "Anyone can claim to be an issuer; only the issuer's own key proves it.",
+                    issuer=issuer_id,
+                    signers=", ".join(sorted(set(controllers))),
+                ),
             ),
         )
     others = sorted({c for c in controllers if c != issuer_id})
-    message = f"The credential was signed with a key of its issuer, {issuer_id}."
     if others:
-        message += f" Also signed by: {', '.join(others)}."
+        message = t(
+            "The credential was signed with a key of its issuer, {issuer}. Also signed by: {others}.",
+            issuer=issuer_id,
+            others=", ".join(others),
+        )
+    else:
+        message = t("The credential was signed with a key of its issuer, {issuer}.", issuer=issuer_id)
     return _passed("issuer", message, issuer=issuer_id)
 
 
@@ -242,28 +322,65 @@ def check_validity(v: Verification) -> CheckResult:
     facts = v.facts
     assert facts is not None
     if facts.valid_from_raw is not None and facts.valid_from is None:
-        return _failed("validity", Problem(MALFORMED_VALUE_ERROR, "Bad date", f"validFrom {facts.valid_from_raw!r} is not a date-time with a time zone.", "$.validFrom"))
+        return _failed("validity", _bad_date("validFrom", facts.valid_from_raw))
     if facts.valid_until_raw is not None and facts.valid_until is None:
-        return _failed("validity", Problem(MALFORMED_VALUE_ERROR, "Bad date", f"validUntil {facts.valid_until_raw!r} is not a date-time with a time zone.", "$.validUntil"))
+        return _failed("validity", _bad_date("validUntil", facts.valid_until_raw))
     if facts.valid_from and facts.valid_until and facts.valid_until < facts.valid_from:
-        return _failed("validity", Problem(RANGE_ERROR, "Impossible validity period", "validUntil is earlier than validFrom."))
+        return _failed(
+            "validity",
+            Problem(
+                RANGE_ERROR,
+                t("Impossible validity period"),
+                t("validUntil is earlier than validFrom."),
+            ),
+        )
     if facts.valid_from and facts.valid_from > v.now + v.max_clock_skew:
         return _failed(
             "validity",
-            Problem(RANGE_ERROR, "Not yet valid", f"The credential is only valid from {facts.valid_from_raw}."),
+            Problem(
+                RANGE_ERROR,
+                t("Not yet valid"),
+                t("The credential is only valid from {date}.", date=facts.valid_from_raw),
+            ),
             notYetValid=True,
         )
     if facts.valid_until and facts.valid_until < v.now - v.max_clock_skew:
         return _failed(
             "validity",
-            Problem(RANGE_ERROR, "Expired", f"The credential expired on {facts.valid_until_raw}."),
+            Problem(
+                RANGE_ERROR,
+                t("Expired"),
+                t("The credential expired on {date}.", date=facts.valid_until_raw),
+            ),
             expired=True,
         )
     if facts.valid_until:
-        return _passed("validity", f"The credential is valid from {facts.valid_from_raw} until {facts.valid_until_raw}.")
+        return _passed(
+            "validity",
+            t(
+                "The credential is valid from {start} until {end}.",
+                start=facts.valid_from_raw or "—",
+                end=facts.valid_until_raw,
+            ),
+        )
     if facts.valid_from:
-        return _passed("validity", f"The credential is valid from {facts.valid_from_raw}, with no expiry date.")
-    return _passed("validity", "The credential states no validity period.")
+        return _passed(
+            "validity",
+            t(
+                "The credential is valid from {start}, with no expiry date.",
+                start=facts.valid_from_raw,
+            ),
+        )
+    return _passed("validity", t("The credential states no validity period."))
+
+
+def _bad_date(name: str, value: Any) -> Problem:
+    return Problem(
+        MALFORMED_VALUE_ERROR,
+        t("Bad date"),
+        t("{name} {value} is not a date-time with a time zone.", name=name, value=str(value)[:60]),
+        f"$.{name}",
+    )
 
 
 # --- status ------------------------------------------------------------------------------------
@@ -274,14 +391,24 @@ def check_status(v: Verification) -> CheckResult:
     facts = v.facts
     assert facts is not None
     if not facts.status_entries:
-        return _passed("status", "The credential has no status list entry, so it cannot be revoked or suspended.")
+        return _passed(
+            "status",
+            t("The credential has no status list entry, so it cannot be revoked or suspended."),
+        )
     outcomes: list[dict[str, Any]] = []
     unknown: CheckResult | None = None
     for position, entry in enumerate(facts.status_entries):
         if BITSTRING_STATUS_LIST_ENTRY not in entry["_types"]:
             unknown = unknown or _unknown(
                 "status",
-                Problem(STATUS_VERIFICATION_ERROR, "Unsupported status method", f"The status method {entry['type']} is not supported, so the status could not be checked."),
+                Problem(
+                    STATUS_VERIFICATION_ERROR,
+                    t("Unsupported status method"),
+                    t(
+                        "The status method {method} is not supported, so the status could not be checked.",
+                        method=", ".join(entry["type"]),
+                    ),
+                ),
             )
             continue
         try:
@@ -295,13 +422,28 @@ def check_status(v: Verification) -> CheckResult:
     suspended = [o for o in outcomes if o["purpose"] == SUSPENSION and o["value"]]
     details = {"entries": outcomes, "revoked": bool(revoked), "suspended": bool(suspended)}
     if revoked:
-        return _failed("status", Problem(STATUS_VERIFICATION_ERROR, "Revoked", "The issuer has revoked this credential."), "The issuer has revoked this credential.", **details)
+        problem = Problem(
+            STATUS_VERIFICATION_ERROR, t("Revoked"), t("The issuer has revoked this credential.")
+        )
+        return CheckResult("status", CheckStatus.FAILED, problem.detail, problem, details=details)
     if suspended:
-        return _failed("status", Problem(STATUS_VERIFICATION_ERROR, "Suspended", "The issuer has suspended this credential."), "The issuer has suspended this credential for now.", **details)
+        problem = Problem(
+            STATUS_VERIFICATION_ERROR,
+            t("Suspended"),
+            t("The issuer has suspended this credential for now."),
+        )
+        return CheckResult("status", CheckStatus.FAILED, problem.detail, problem, details=details)
     if unknown is not None:
         return unknown
-    purposes = sorted({o["purpose"] for o in outcomes})
-    return _passed("status", f"Checked against the issuer's signed status list ({', '.join(purposes)}): not revoked or suspended.", **details)
+    purposes = ", ".join(sorted({o["purpose"] for o in outcomes}))
+    return _passed(
+        "status",
+        t(
+            "Checked against the issuer's signed status list ({purposes}): not revoked or suspended.",
+            purposes=purposes,
+        ),
+        **details,
+    )
 
 
 def _check_entry(v: Verification, raw: Mapping[str, Any], position: int) -> dict[str, Any]:
@@ -312,7 +454,16 @@ def _check_entry(v: Verification, raw: Mapping[str, Any], position: int) -> dict
     purposes = _as_list(list_check.get("statusPurpose"))
     if entry.purpose not in purposes:
         raise ProblemError(
-            Problem(STATUS_VERIFICATION_ERROR, "Status purpose mismatch", f"The status list at {entry.list_url} is for {', '.join(map(str, purposes))}, not {entry.purpose}.")
+            Problem(
+                STATUS_VERIFICATION_ERROR,
+                t("Status purpose mismatch"),
+                t(
+                    "The status list at {url} is for {purposes}, not {purpose}.",
+                    url=entry.list_url,
+                    purposes=", ".join(map(str, purposes)),
+                    purpose=entry.purpose,
+                ),
+            )
         )
     bitstring = decode_status_list(list_check.get("encodedList", ""))
     check_bitstring_length(bitstring, entry.size)
@@ -351,27 +502,48 @@ def _verify_status_list(v: Verification, credential: dict[str, Any], url: str) -
     for check in (check_format, check_context_and_terms, check_proof, check_issuer, check_validity):
         result = check(nested)
         if not result.ok:
-            problem = result.problem or Problem(STATUS_VERIFICATION_ERROR, "Invalid status list", result.message)
-            error_type = STATUS_VERIFICATION_ERROR if result.status is CheckStatus.FAILED else problem.type
-            error = ProblemError(Problem(error_type, "Invalid status list", f"The status list at {url} is not valid: {result.message}"))
+            detail = t("The status list at {url} is not valid: {reason}", url=url, reason=result.message)
             if result.status is CheckStatus.UNKNOWN:
-                raise RetrievalError(error.problem)
-            raise error
-    assert nested.expanded is not None and nested.facts is not None and v.facts is not None
+                type_ = result.problem.type if result.problem else STATUS_VERIFICATION_ERROR
+                raise RetrievalError(Problem(type_, t("Invalid status list"), detail))
+            raise ProblemError(Problem(STATUS_VERIFICATION_ERROR, t("Invalid status list"), detail))
+    assert nested.expanded is not None
+    assert nested.facts is not None
+    assert v.facts is not None
     if BITSTRING_STATUS_LIST_CREDENTIAL not in types(nested.expanded[0]):
-        raise ProblemError(Problem(STATUS_VERIFICATION_ERROR, "Not a status list", f"{url} is not a BitstringStatusListCredential."))
+        raise ProblemError(
+            Problem(
+                STATUS_VERIFICATION_ERROR,
+                t("Not a status list"),
+                t("{url} is not a BitstringStatusListCredential.", url=url),
+            )
+        )
     list_issuer = nested.facts.issuer.id if nested.facts.issuer else None
     credential_issuer = v.facts.issuer.id if v.facts.issuer else None
     if list_issuer != credential_issuer:
         raise ProblemError(
-            Problem(STATUS_VERIFICATION_ERROR, "Status list from another issuer", f"The status list at {url} was issued by {list_issuer}, not by the credential's issuer {credential_issuer}.")
+            Problem(
+                STATUS_VERIFICATION_ERROR,
+                t("Status list from another issuer"),
+                t(
+                    "The status list at {url} was issued by {list_issuer}, not by the credential's "
+                    "issuer {issuer}.",
+                    url=url,
+                    list_issuer=list_issuer,
+                    issuer=credential_issuer,
+                ),
+            )
         )
     return _status_subject_from_expanded(nested.expanded[0])
 
 
 def _status_subject_from_expanded(credential: Mapping[str, Any]) -> dict[str, Any]:
     subject = next(nodes(credential, VC + "credentialSubject"), {})
-    purposes = [p["@value"] for p in values(subject, STATUS + "statusPurpose") if isinstance(p, dict) and "@value" in p]
+    purposes = [
+        p["@value"]
+        for p in values(subject, STATUS + "statusPurpose")
+        if isinstance(p, dict) and "@value" in p
+    ]
     return {"statusPurpose": purposes, "encodedList": literal(subject, STATUS + "encodedList")}
 
 
@@ -382,15 +554,27 @@ def check_trust(v: Verification) -> CheckResult:
     """Whether a configured trust list names the issuer (not required for ``verified``)."""
     issuer_id = v.facts.issuer.id if v.facts and v.facts.issuer else None
     if not v.trust_lists:
-        return CheckResult("trust", CheckStatus.SKIPPED, "No trust list is configured, so who the issuer is was not checked.", required=False)
+        return CheckResult(
+            "trust",
+            CheckStatus.SKIPPED,
+            t("No trust list is configured, so who the issuer is was not checked."),
+            required=False,
+        )
     found = find_issuer(v.trust_lists, issuer_id)
     if found is None:
         return CheckResult(
             "trust",
             CheckStatus.FAILED,
-            f"The issuer {issuer_id} is not on any trust list this verifier uses: the signature is genuine, "
-            "but nothing confirms which institution holds this key.",
-            Problem(MALFORMED_VALUE_ERROR, "Unknown issuer", f"{issuer_id} is not on a configured trust list."),
+            t(
+                "The issuer {issuer} is not on any trust list this verifier uses: the signature is "
+                "genuine, but nothing confirms which institution holds this key.",
+                issuer=issuer_id,
+            ),
+            Problem(
+                MALFORMED_VALUE_ERROR,
+                t("Unknown issuer"),
+                t("{issuer} is not on a configured trust list.", issuer=issuer_id),
+            ),
             required=False,
         )
     trust_list, entry = found
@@ -398,7 +582,20 @@ def check_trust(v: Verification) -> CheckResult:
     return CheckResult(
         "trust",
         CheckStatus.PASSED,
-        f"{trust_list.operator} lists {issuer_id} as {names}.",
+        t(
+            "{operator} lists {issuer} as {institution}.",
+            operator=trust_list.operator,
+            issuer=issuer_id,
+            institution=names,
+        ),
         required=False,
-        details={"institution": {"nameZh": entry.name_zh, "nameEn": entry.name_en, "code": entry.institution_code, "domain": entry.domain}, "operator": trust_list.operator},
+        details={
+            "institution": {
+                "nameZh": entry.name_zh,
+                "nameEn": entry.name_en,
+                "code": entry.institution_code,
+                "domain": entry.domain,
+            },
+            "operator": trust_list.operator,
+        },
     )

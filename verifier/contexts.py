@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ._data import data_dir
+from .i18n import t
 from .problems import MALFORMED_VALUE_ERROR, fail
 
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
@@ -84,9 +85,12 @@ def _refuse(url: str) -> Exception:
     shown = url if len(url) <= 200 else url[:200] + "…"
     return fail(
         MALFORMED_VALUE_ERROR,
-        "Unknown JSON-LD context",
-        f"The context {shown!r} is not one of the pinned contexts this verifier knows; "
-        "it is never fetched from the network.",
+        t("Unknown JSON-LD context"),
+        t(
+            "The context {url} is not one of the pinned contexts this verifier knows; "
+            "it is never fetched from the network.",
+            url=shown,
+        ),
     )
 
 

@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from .fetch import Fetcher, FetchError
+from .i18n import Text, t
 from .jsonsafe import parse_json
 from .multikey import (
     P256_PUB_HEADER,
@@ -74,20 +75,32 @@ class DIDDocument:
         """Return the method ``method_id`` if it is authorized for ``purpose``."""
         method = self.methods.get(method_id)
         if method is None:
-            raise _invalid(f"The DID document of {self.id} has no key {method_id!r}.")
+            raise _invalid(t("The DID document of {did} has no key {key}.", did=self.id, key=method_id))
         if method_id not in self.relationships.get(purpose, frozenset()):
             raise _invalid(
-                f"The key {method_id!r} is not authorized for {purpose} in the DID document "
-                f"of {self.id}; it cannot sign credentials.",
+                t(
+                    "The key {key} is not authorized for {purpose} in the DID document of {did}; "
+                    "it cannot sign credentials.",
+                    key=method_id,
+                    purpose=purpose,
+                    did=self.id,
+                ),
                 INVALID_RELATIONSHIP_FOR_VERIFICATION_METHOD,
             )
         if method.controller != self.id:
-            raise _invalid(f"The key {method_id!r} is controlled by {method.controller!r}, not {self.id!r}.")
+            raise _invalid(
+                t(
+                    "The key {key} is controlled by {controller}, not {did}.",
+                    key=method_id,
+                    controller=method.controller,
+                    did=self.id,
+                )
+            )
         return method
 
 
-def _invalid(detail: str, type_: str = INVALID_VERIFICATION_METHOD) -> ProblemError:
-    return fail(type_, "Unusable signing key", detail)
+def _invalid(detail: Text, type_: str = INVALID_VERIFICATION_METHOD) -> ProblemError:
+    return fail(type_, t("Unusable signing key"), detail)
 
 
 # --- did:key ---------------------------------------------------------------------------------
@@ -96,12 +109,14 @@ def _invalid(detail: str, type_: str = INVALID_VERIFICATION_METHOD) -> ProblemEr
 def resolve_did_key(did: str) -> DIDDocument:
     """Derive the DID document of a ``did:key`` (Multikey verification method, no network)."""
     if not did.startswith("did:key:") or "#" in did:
-        raise _invalid(f"{did!r} is not a did:key DID.")
+        raise _invalid(t("{did} is not a did:key DID.", did=did))
     fingerprint = did[len("did:key:") :]
     try:
         key = decode_public_key_multibase(fingerprint)
     except InvalidKeyError as exc:
-        raise _invalid(f"The did:key {did!r} does not hold a usable key: {exc}.") from None
+        raise _invalid(
+            t("The did:key {did} does not hold a usable key: {reason}.", did=did, reason=str(exc))
+        ) from None
     method_id = f"{did}#{fingerprint}"
     method = VerificationMethod(method_id, "Multikey", did, key)
     ids = frozenset({method_id})
@@ -114,11 +129,11 @@ def resolve_did_key(did: str) -> DIDDocument:
 def did_web_url(did: str) -> str:
     """Turn a ``did:web`` DID into the HTTPS URL of its document (did:web spec §3.2)."""
     if not did.startswith("did:web:") or any(c in did for c in "#?/"):
-        raise _invalid(f"{did!r} is not a did:web DID.")
+        raise _invalid(t("{did} is not a did:web DID.", did=did))
     parts = did[len("did:web:") :].split(":")
     host = unquote(parts[0])
     if not host or any(c in host for c in "/@\\ ") or not all(parts):
-        raise _invalid(f"{did!r} is not a valid did:web DID.")
+        raise _invalid(t("{did} is not a valid did:web DID.", did=did))
     path = "/".join(unquote(p) for p in parts[1:])
     return f"https://{host}/{path}/did.json" if path else f"https://{host}/.well-known/did.json"
 
@@ -126,10 +141,17 @@ def did_web_url(did: str) -> str:
 def parse_did_document(document: Any, did: str) -> DIDDocument:
     """Read a DID document (plain JSON processing, CID 1.0 §3) for ``did``."""
     if not isinstance(document, dict):
-        raise _invalid(f"The DID document of {did} is not a JSON object.", INVALID_CONTROLLED_IDENTIFIER_DOCUMENT)
+        raise _invalid(
+            t("The DID document of {did} is not a JSON object.", did=did),
+            INVALID_CONTROLLED_IDENTIFIER_DOCUMENT,
+        )
     if document.get("id") != did:
         raise _invalid(
-            f"The DID document fetched for {did} is about {str(document.get('id'))[:120]!r} instead.",
+            t(
+                "The DID document fetched for {did} is about {other} instead.",
+                did=did,
+                other=str(document.get("id"))[:120],
+            ),
             INVALID_CONTROLLED_IDENTIFIER_DOCUMENT_ID,
         )
     methods: dict[str, VerificationMethod] = {}
@@ -139,19 +161,37 @@ def parse_did_document(document: Any, did: str) -> DIDDocument:
         method = _parse_method(entry, did)
         previous = methods.get(method.id)
         if previous is not None and previous != method:
-            raise _invalid(f"The DID document of {did} defines {method.id!r} twice, differently.")
+            raise _invalid(
+                t(
+                    "The DID document of {did} defines {key} twice, differently.",
+                    did=did,
+                    key=method.id,
+                )
+            )
         methods[method.id] = method
         return method.id
 
     raw_methods = document.get("verificationMethod", [])
     if not isinstance(raw_methods, list):
-        raise _invalid(f"The DID document of {did} has a malformed verificationMethod list.")
+        raise _invalid(
+            t(
+                "The DID document of {did} has a malformed {name} list.",
+                did=did,
+                name="verificationMethod",
+            )
+        )
     for entry in raw_methods:
         add(entry)
     for relationship in _RELATIONSHIPS:
         raw = document.get(relationship, [])
         if not isinstance(raw, list):
-            raise _invalid(f"The DID document of {did} has a malformed {relationship} list.")
+            raise _invalid(
+                t(
+                    "The DID document of {did} has a malformed {name} list.",
+                    did=did,
+                    name=relationship,
+                )
+            )
         for item in raw:
             if isinstance(item, str):
                 relationships.setdefault(relationship, set()).add(_absolute(item, did))
@@ -166,11 +206,11 @@ def _absolute(reference: str, did: str) -> str:
 
 def _parse_method(entry: Any, did: str) -> VerificationMethod:
     if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
-        raise _invalid(f"The DID document of {did} has a verification method without an id.")
+        raise _invalid(t("The DID document of {did} has a verification method without an id.", did=did))
     method_id = _absolute(entry["id"], did)
     controller = entry.get("controller")
     if not isinstance(controller, str):
-        raise _invalid(f"The verification method {method_id!r} has no controller.")
+        raise _invalid(t("The verification method {key} has no controller.", key=method_id))
     type_ = entry.get("type")
     try:
         if type_ in ("Multikey", "Ed25519VerificationKey2020") and "publicKeyMultibase" in entry:
@@ -182,7 +222,13 @@ def _parse_method(entry: Any, did: str) -> VerificationMethod:
         else:
             raise InvalidKeyError(f"unsupported verification method type {type_!r}")
     except InvalidKeyError as exc:
-        raise _invalid(f"The verification method {method_id!r} is unusable: {exc}.") from None
+        raise _invalid(
+            t(
+                "The verification method {key} is unusable: {reason}.",
+                key=method_id,
+                reason=str(exc),
+            )
+        ) from None
     return VerificationMethod(method_id, str(type_), _absolute(controller, did), key)
 
 
@@ -247,7 +293,12 @@ class DIDResolver:
             document = self._fetch_document(did, did)
         else:
             method = ":".join(did.split(":", 2)[:2])
-            raise _invalid(f"The DID method {method!r} is not supported (did:key and did:web are).")
+            raise _invalid(
+                t(
+                    "The DID method {method} is not supported (did:key and did:web are).",
+                    method=method,
+                )
+            )
         self._cache[did] = document
         return document
 
@@ -256,9 +307,12 @@ class DIDResolver:
             raise RetrievalError(
                 Problem(
                     INVALID_CONTROLLED_IDENTIFIER_DOCUMENT,
-                    "Signing key not available",
-                    f"The document of {did} (which holds the signing key) is not cached here and "
-                    "this verifier has no network access to fetch it.",
+                    t("Signing key not available"),
+                    t(
+                        "The document of {did} (which holds the signing key) is not cached here "
+                        "and this verifier has no network access to fetch it.",
+                        did=did,
+                    ),
                 )
             )
         try:
@@ -267,15 +321,23 @@ class DIDResolver:
             raise RetrievalError(
                 Problem(
                     INVALID_CONTROLLED_IDENTIFIER_DOCUMENT,
-                    "Signing key not available",
-                    f"The DID document of {did} could not be fetched: {exc}.",
+                    t("Signing key not available"),
+                    t(
+                        "The DID document of {did} could not be fetched: {reason}.",
+                        did=did,
+                        reason=exc.text,
+                    ),
                 )
             ) from None
         try:
             raw = parse_json(response.content, max_bytes=MAX_DID_DOCUMENT_BYTES)
         except ProblemError as exc:
             raise _invalid(
-                f"The DID document of {did} is not valid JSON: {exc.problem.detail}",
+                t(
+                    "The DID document of {did} is not valid JSON: {reason}",
+                    did=did,
+                    reason=exc.problem.detail,
+                ),
                 INVALID_CONTROLLED_IDENTIFIER_DOCUMENT,
             ) from None
         return parse_did_document(raw, did)
@@ -284,14 +346,17 @@ class DIDResolver:
         """Dereference a verification method DID URL and check it may be used for ``purpose``."""
         if isinstance(method_id, str) and method_id.startswith("did:key:") and "#" not in method_id:
             # A bare did:key names its only key; the W3C Bitstring Status List examples use it.
-            method_id = f"{method_id}#{method_id[len('did:key:'):]}"
+            method_id = f"{method_id}#{method_id[len('did:key:') :]}"
         if (
             not isinstance(method_id, str)
             or "#" not in method_id
             or not method_id.startswith(("did:", "https://"))
         ):
             raise _invalid(
-                f"The verification method {str(method_id)[:120]!r} is not a DID URL (or HTTPS URL) with a fragment.",
+                t(
+                    "The verification method {key} is not a DID URL (or HTTPS URL) with a fragment.",
+                    key=str(method_id)[:120],
+                ),
                 INVALID_VERIFICATION_METHOD_URL,
             )
         did = method_id.split("#", 1)[0]

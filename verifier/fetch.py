@@ -22,12 +22,18 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from .i18n import Text, t
+
 MAX_RESPONSE_BYTES = 2 * 1024 * 1024
 MAX_REDIRECTS = 3
 
 
 class FetchError(Exception):
     """A document could not be fetched; the message is safe to show to anyone."""
+
+    def __init__(self, message: Text) -> None:
+        super().__init__(str(message))
+        self.text = message
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,39 +97,41 @@ class HttpFetcher:
             if status in (301, 302, 303, 307, 308):
                 location = headers.get("location")
                 if not location:
-                    raise FetchError(f"{_short(url)} redirected without a Location header")
+                    raise FetchError(t("{url} redirected without a Location header", url=_short(url)))
                 url = urljoin(url, location)
                 continue
             if status != 200:
-                raise FetchError(f"{_short(url)} answered HTTP {status}")
+                raise FetchError(t("{url} answered HTTP {status}", url=_short(url), status=status))
             return FetchResponse(url=url, content=body, headers=headers)
-        raise FetchError(f"{_short(url)} redirected more than {MAX_REDIRECTS} times")
+        raise FetchError(t("{url} redirected more than {limit} times", url=_short(url), limit=MAX_REDIRECTS))
 
     def _fetch_once(self, url: str, accept: str) -> tuple[int, dict[str, str], bytes]:
         parts = urlsplit(url)
         host = parts.hostname
         if not host:
-            raise FetchError(f"{_short(url)} has no host")
+            raise FetchError(t("{url} has no host", url=_short(url)))
         scheme = parts.scheme.lower()
         try:
             port = parts.port or (443 if scheme == "https" else 80)
         except ValueError:
-            raise FetchError(f"{_short(url)} has an invalid port") from None
+            raise FetchError(t("{url} has an invalid port", url=_short(url))) from None
         try:
             addresses = self._resolve(host, port)
         except OSError:
-            raise FetchError(f"the host {host!r} could not be resolved") from None
+            raise FetchError(t("the host {host} could not be resolved", host=host)) from None
         if not addresses:
-            raise FetchError(f"the host {host!r} has no address")
+            raise FetchError(t("the host {host} has no address", host=host))
         loopback = all(ipaddress.ip_address(a).is_loopback for a in addresses)
         if scheme == "http":
             if not (self._allow_loopback_http and loopback):
-                raise FetchError(f"{_short(url)} is not HTTPS; only HTTPS URLs are fetched")
+                raise FetchError(t("{url} is not HTTPS; only HTTPS URLs are fetched", url=_short(url)))
         elif scheme != "https":
-            raise FetchError(f"{_short(url)} is not an HTTPS URL")
+            raise FetchError(t("{url} is not an HTTPS URL", url=_short(url)))
         allowed_local = self._allow_private or (self._allow_loopback_http and loopback)
         if not allowed_local and not all(_is_public(a) for a in addresses):
-            raise FetchError(f"the host {host!r} resolves to a private or reserved address; refused")
+            raise FetchError(
+                t("the host {host} resolves to a private or reserved address; refused", host=host)
+            )
         address = addresses[0]
         netloc = f"[{address}]" if ":" in address else address
         pinned = parts._replace(netloc=f"{netloc}:{port}").geturl()
@@ -134,20 +142,32 @@ class HttpFetcher:
         try:
             response = self._client.send(request, stream=True)
         except httpx.TimeoutException:
-            raise FetchError(f"{_short(url)} did not answer in time") from None
+            raise FetchError(t("{url} did not answer in time", url=_short(url))) from None
         except httpx.HTTPError:
-            raise FetchError(f"{_short(url)} could not be reached") from None
+            raise FetchError(t("{url} could not be reached", url=_short(url))) from None
         try:
             declared = response.headers.get("content-length")
             if declared and declared.isdigit() and int(declared) > self._max_bytes:
-                raise FetchError(f"{_short(url)} is larger than {self._max_bytes:,} bytes")
+                raise FetchError(
+                    t(
+                        "{url} is larger than {limit:,} bytes",
+                        url=_short(url),
+                        limit=self._max_bytes,
+                    )
+                )
             body = bytearray()
             for chunk in response.iter_bytes():
                 body.extend(chunk)
                 if len(body) > self._max_bytes:
-                    raise FetchError(f"{_short(url)} is larger than {self._max_bytes:,} bytes")
+                    raise FetchError(
+                        t(
+                            "{url} is larger than {limit:,} bytes",
+                            url=_short(url),
+                            limit=self._max_bytes,
+                        )
+                    )
         except httpx.HTTPError:
-            raise FetchError(f"{_short(url)} could not be read") from None
+            raise FetchError(t("{url} could not be read", url=_short(url))) from None
         finally:
             response.close()
         headers_out = {k.lower(): v for k, v in response.headers.items()}
@@ -155,4 +175,4 @@ class HttpFetcher:
 
 
 def _short(url: str) -> str:
-    return repr(url if len(url) <= 120 else url[:120] + "…")
+    return url if len(url) <= 120 else url[:120] + "…"

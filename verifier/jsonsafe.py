@@ -14,6 +14,7 @@ import math
 import re
 from typing import Any
 
+from .i18n import t
 from .problems import PARSING_ERROR, fail
 
 #: Default cap on the encoded size of one document (a micro-major credential is ~10 KB).
@@ -51,30 +52,38 @@ def parse_json(
     if len(raw) > max_bytes:
         raise fail(
             PARSING_ERROR,
-            "Document too large",
-            f"The document is {len(raw):,} bytes; at most {max_bytes:,} are accepted.",
+            t("Document too large"),
+            t(
+                "The document is {size:,} bytes; at most {limit:,} are accepted.",
+                size=len(raw),
+                limit=max_bytes,
+            ),
         )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise fail(
-            PARSING_ERROR, "Not UTF-8", f"The document is not valid UTF-8 (byte {exc.start})."
+            PARSING_ERROR,
+            t("Not UTF-8"),
+            t("The document is not valid UTF-8 (byte {offset}).", offset=exc.start),
         ) from None
     if text.startswith("\ufeff"):
         text = text[1:]
     try:
         value = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_reject_constant)
     except RecursionError:
-        raise fail(PARSING_ERROR, "Nested too deeply", "The JSON is nested too deeply.") from None
+        raise fail(PARSING_ERROR, t("Nested too deeply"), t("The JSON is nested too deeply.")) from None
     except ValueError as exc:
-        raise fail(PARSING_ERROR, "Not valid JSON", f"The document is not valid JSON: {exc}.") from None
+        raise fail(
+            PARSING_ERROR,
+            t("Not valid JSON"),
+            t("The document is not valid JSON: {reason}.", reason=str(exc)),
+        ) from None
     check_json_limits(value, max_depth=max_depth, max_values=max_values)
     return value
 
 
-def check_json_limits(
-    value: Any, *, max_depth: int = MAX_DEPTH, max_values: int = MAX_VALUES
-) -> None:
+def check_json_limits(value: Any, *, max_depth: int = MAX_DEPTH, max_values: int = MAX_VALUES) -> None:
     """Check depth, value count and Unicode validity of an already-parsed JSON value."""
     count = 0
     stack: list[tuple[Any, int]] = [(value, 1)]
@@ -83,13 +92,15 @@ def check_json_limits(
         count += 1
         if count > max_values:
             raise fail(
-                PARSING_ERROR, "Document too large", f"The JSON has more than {max_values:,} values."
+                PARSING_ERROR,
+                t("Document too large"),
+                t("The JSON has more than {limit:,} values.", limit=max_values),
             )
         if depth > max_depth:
             raise fail(
                 PARSING_ERROR,
-                "Nested too deeply",
-                f"The JSON is nested more than {max_depth} levels deep.",
+                t("Nested too deeply"),
+                t("The JSON is nested more than {limit} levels deep.", limit=max_depth),
             )
         if isinstance(item, dict):
             for key, child in item.items():
@@ -101,13 +112,13 @@ def check_json_limits(
             _check_string(item)
         elif isinstance(item, float) and not math.isfinite(item):
             # 1e999 parses to inf; NaN may come from a caller that built the value itself.
-            raise fail(PARSING_ERROR, "Not valid JSON", "A number is out of range (NaN or infinite).")
+            raise fail(PARSING_ERROR, t("Not valid JSON"), t("A number is out of range (NaN or infinite)."))
 
 
 def _check_string(text: str) -> None:
     if _SURROGATE.search(text):
         raise fail(
             PARSING_ERROR,
-            "Invalid Unicode",
-            "A string contains a lone UTF-16 surrogate, which is not a Unicode character.",
+            t("Invalid Unicode"),
+            t("A string contains a lone UTF-16 surrogate, which is not a Unicode character."),
         )

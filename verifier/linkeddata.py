@@ -23,12 +23,19 @@ import uuid
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from c14n.Canonicalize import canonicalize as _jcs_key
 from pyld import jsonld
 from pyld.context_resolver import ContextResolver
 
+from .canonical import canonize_jcs
 from .contexts import VC_V1, VC_V2, DocumentLoader, default_store
-from .problems import DATA_LOSS_DETECTION_ERROR, MALFORMED_VALUE_ERROR, PARSING_ERROR, ProblemError, fail
+from .i18n import t
+from .problems import (
+    DATA_LOSS_DETECTION_ERROR,
+    MALFORMED_VALUE_ERROR,
+    PARSING_ERROR,
+    ProblemError,
+    fail,
+)
 
 _ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`]*$")
 _LANGUAGE_TAG = re.compile(r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$")
@@ -63,9 +70,9 @@ class _Processor(jsonld.JsonLdProcessor):  # type: ignore[misc]
         active_ctx: dict[str, Any],
         local_ctx: Any,
         options: dict[str, Any],
-        override_protected: bool = False,  # noqa: FBT001, FBT002
-        propagate: bool = True,  # noqa: FBT001, FBT002
-        validate_scoped: bool = True,  # noqa: FBT001, FBT002
+        override_protected: bool = False,
+        propagate: bool = True,
+        validate_scoped: bool = True,
         cycles: set[str] | None = None,
     ) -> Any:
         if not propagate and "_uuid" in active_ctx and not active_ctx.get("previousContext"):
@@ -87,7 +94,7 @@ class _Resolver(ContextResolver):  # type: ignore[misc]
         if isinstance(context, dict) and "@context" not in context:
             entry = _EMBEDDED_CONTEXT_KEYS.get(id(context))
             if entry is None or entry[0] is not context:
-                entry = (context, _jcs_key(dict(context)).decode("utf-8"))
+                entry = (context, canonize_jcs(dict(context)).decode("utf-8"))
                 if len(_EMBEDDED_CONTEXT_KEYS) < _MEMO_LIMIT:
                     _EMBEDDED_CONTEXT_KEYS[id(context)] = entry  # keeps context alive: id stays unique
             resolved = self._get(entry[1])
@@ -100,7 +107,7 @@ def _options(loader: DocumentLoader | None, **extra: Any) -> dict[str, Any]:
     document_loader = loader or default_store().loader
     return {
         "documentLoader": document_loader,
-        "contextResolver": _Resolver(jsonld._resolved_context_cache, document_loader),  # noqa: SLF001
+        "contextResolver": _Resolver(jsonld._resolved_context_cache, document_loader),
         "base": None,
         "processingMode": "json-ld-1.1",
         **extra,
@@ -119,7 +126,7 @@ def check_context(
     its own terms mean, and the signature would follow the redefinition.
     """
     if "@context" not in document:
-        raise fail(PARSING_ERROR, "Missing @context", "The document has no @context.", "$")
+        raise fail(PARSING_ERROR, t("Missing @context"), t("The document has no @context."), "$")
     return _check_context_list(document["@context"], "$.@context", known=known, first=first)
 
 
@@ -133,35 +140,40 @@ def _check_context_list(
     known_urls = default_store().urls if known is None else known
     contexts = raw if isinstance(raw, list) else [raw]
     if not contexts:
-        raise fail(PARSING_ERROR, "Empty @context", "The @context list is empty.", path)
+        raise fail(PARSING_ERROR, t("Empty @context"), t("The @context list is empty."), path)
     for index, entry in enumerate(contexts):
         where = f"{path}[{index}]"
         if not isinstance(entry, str):
             raise fail(
                 MALFORMED_VALUE_ERROR,
-                "Inline context refused",
-                "Every @context entry must be the URL of a published context; inline context "
-                "objects can change what signed terms mean and are refused.",
+                t("Inline context refused"),
+                t(
+                    "Every @context entry must be the URL of a published context; inline context "
+                    "objects can change what signed terms mean and are refused."
+                ),
                 where,
             )
         if entry not in known_urls:
             shown = entry if len(entry) <= 200 else entry[:200] + "…"
             raise fail(
                 MALFORMED_VALUE_ERROR,
-                "Unknown JSON-LD context",
-                f"The context {shown!r} is not one of the pinned contexts this verifier knows; "
-                "it is never fetched from the network.",
+                t("Unknown JSON-LD context"),
+                t(
+                    "The context {url} is not one of the pinned contexts this verifier knows; "
+                    "it is never fetched from the network.",
+                    url=shown,
+                ),
                 where,
             )
     if contexts[0] not in first:
         raise fail(
             MALFORMED_VALUE_ERROR,
-            "Wrong base context",
-            f"The first @context entry must be {' or '.join(first)}.",
+            t("Wrong base context"),
+            t("The first @context entry must be {urls}.", urls=" / ".join(first)),
             f"{path}[0]",
         )
     if len(set(contexts)) != len(contexts):
-        raise fail(MALFORMED_VALUE_ERROR, "Repeated context", "A context is listed twice.", path)
+        raise fail(MALFORMED_VALUE_ERROR, t("Repeated context"), t("A context is listed twice."), path)
     return list(contexts)
 
 
@@ -172,8 +184,8 @@ def check_compacted_form(document: Any, path: JsonPath = "$", *, root: bool = Tr
             if isinstance(item, list):
                 raise fail(
                     DATA_LOSS_DETECTION_ERROR,
-                    "Nested array",
-                    "Arrays of arrays have no meaning in JSON-LD and are dropped.",
+                    t("Nested array"),
+                    t("Arrays of arrays have no meaning in JSON-LD and are dropped."),
                     _path(path, index),
                 )
             check_compacted_form(item, _path(path, index), root=False)
@@ -181,8 +193,8 @@ def check_compacted_form(document: Any, path: JsonPath = "$", *, root: bool = Tr
     if document is None:
         raise fail(
             DATA_LOSS_DETECTION_ERROR,
-            "Null value",
-            "null values are not signed (JSON-LD drops them); leave the property out instead.",
+            t("Null value"),
+            t("null values are not signed (JSON-LD drops them); leave the property out instead."),
             path,
         )
     if not isinstance(document, dict):
@@ -200,9 +212,12 @@ def check_compacted_form(document: Any, path: JsonPath = "$", *, root: bool = Tr
             if not (is_value_object and key in _VALUE_OBJECT_KEYS):
                 raise fail(
                     MALFORMED_VALUE_ERROR,
-                    "JSON-LD keyword refused",
-                    f"The keyword {key!r} is not allowed here; use the terms the contexts define "
-                    "(for example 'id' and 'type').",
+                    t("JSON-LD keyword refused"),
+                    t(
+                        "The keyword {keyword} is not allowed here; use the terms the contexts "
+                        "define (for example 'id' and 'type').",
+                        keyword=key,
+                    ),
                     where,
                 )
             if key == "@value":
@@ -210,8 +225,11 @@ def check_compacted_form(document: Any, path: JsonPath = "$", *, root: bool = Tr
         elif ":" in key or not key:
             raise fail(
                 DATA_LOSS_DETECTION_ERROR,
-                "Undefined term",
-                f"The property {key!r} is an IRI, not a term defined by the document's contexts.",
+                t("Undefined term"),
+                t(
+                    "The property {name} is an IRI, not a term defined by the document's contexts.",
+                    name=key,
+                ),
                 where,
             )
         check_compacted_form(value, where, root=False)
@@ -228,9 +246,12 @@ def expand(document: Mapping[str, Any], loader: DocumentLoader | None = None) ->
     if dropped:
         raise fail(
             DATA_LOSS_DETECTION_ERROR,
-            "Undefined term",
-            f"The property {dropped[0]!r} is not defined by the document's contexts, so it "
-            "would not be covered by the signature.",
+            t("Undefined term"),
+            t(
+                "The property {name} is not defined by the document's contexts, so it would "
+                "not be covered by the signature.",
+                name=dropped[0],
+            ),
         )
     _check_expanded(expanded)
     shown = _count_compact_values(document)
@@ -238,9 +259,12 @@ def expand(document: Mapping[str, Any], loader: DocumentLoader | None = None) ->
     if shown != signed:
         raise fail(
             DATA_LOSS_DETECTION_ERROR,
-            "Unsigned content",
-            f"{shown - signed} value(s) in the document would not be covered by the signature "
-            "(JSON-LD expansion drops them).",
+            t("Unsigned content"),
+            t(
+                "{count} value(s) in the document would not be covered by the signature "
+                "(JSON-LD expansion drops them).",
+                count=shown - signed,
+            ),
         )
     return expanded
 
@@ -252,7 +276,11 @@ def _from_jsonld_error(exc: BaseException) -> ProblemError:
             return cause
         cause = cause.__cause__ or cause.__context__
     message = str(exc).split("\n", 1)[0][:300]
-    return fail(MALFORMED_VALUE_ERROR, "Invalid JSON-LD", f"JSON-LD processing failed: {message}")
+    return fail(
+        MALFORMED_VALUE_ERROR,
+        t("Invalid JSON-LD"),
+        t("JSON-LD processing failed: {reason}", reason=message),
+    )
 
 
 def _is_iri_or_blank(value: object) -> bool:
@@ -269,32 +297,38 @@ def _check_expanded(node: Any) -> None:
     if "@value" in node:
         datatype = node.get("@type")
         if datatype is not None and datatype != "@json" and not _is_iri_or_blank(datatype):
-            raise _relative("datatype", datatype)
+            raise _relative(datatype)
         language = node.get("@language")
         if language is not None and not _LANGUAGE_TAG.match(language):
             raise fail(
                 DATA_LOSS_DETECTION_ERROR,
-                "Bad language tag",
-                f"{str(language)[:40]!r} is not a well-formed language tag (BCP 47); the text would be dropped.",
+                t("Bad language tag"),
+                t(
+                    "{tag} is not a well-formed language tag (BCP 47); the text would be dropped.",
+                    tag=str(language)[:40],
+                ),
             )
         return
     if "@id" in node and not _is_iri_or_blank(node["@id"]):
-        raise _relative("identifier", node["@id"])
+        raise _relative(node["@id"])
     for type_ in node.get("@type", []):
         if not _is_iri_or_blank(type_):
-            raise _relative("type", type_)
+            raise _relative(type_)
     for key, value in node.items():
         if key not in ("@id", "@type"):
             _check_expanded(value)
 
 
-def _relative(what: str, value: object) -> ProblemError:
+def _relative(value: object) -> ProblemError:
     shown = str(value)[:200]
     return fail(
         DATA_LOSS_DETECTION_ERROR,
-        "Relative or undefined IRI",
-        f"The {what} {shown!r} is not an absolute IRI: the term is undefined in the document's "
-        "contexts, or the IRI is relative. It would not be signed as shown.",
+        t("Relative or undefined IRI"),
+        t(
+            "The value {value} is not an absolute IRI: the term is undefined in the document's "
+            "contexts, or the IRI is relative. It would not be signed as shown.",
+            value=shown,
+        ),
     )
 
 

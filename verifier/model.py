@@ -82,7 +82,10 @@ class LocalizedText:
         return self.default or next(iter(self.by_language.values()), None)
 
     def to_json(self) -> dict[str, Any]:
-        return {"default": self.default, **({"byLanguage": dict(self.by_language)} if self.by_language else {})}
+        return {
+            "default": self.default,
+            **({"byLanguage": dict(self.by_language)} if self.by_language else {}),
+        }
 
 
 def localized(node: Mapping[str, Any], iri: str) -> LocalizedText:
@@ -112,7 +115,11 @@ class Party:
     parent: Party | None = None
 
     def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"id": self.id, "name": self.name.get("zh"), "names": self.name.to_json()}
+        out: dict[str, Any] = {
+            "id": self.id,
+            "name": self.name.get("zh"),
+            "names": self.name.to_json(),
+        }
         if self.other_identifiers:
             out["identifiers"] = dict(self.other_identifiers)
         if self.parent is not None:
@@ -179,7 +186,11 @@ class CredentialFacts:
         return {
             "credentialId": self.id,
             "issuer": self.issuer.to_json() if self.issuer else None,
-            "learner": {"name": self.learner_name.get("zh"), "names": self.learner_name.to_json(), "id": self.learner_id},
+            "learner": {
+                "name": self.learner_name.get("zh"),
+                "names": self.learner_name.to_json(),
+                "id": self.learner_id,
+            },
             "microMajor": {
                 "id": self.achievement_id,
                 "code": self.achievement_code,
@@ -224,7 +235,12 @@ def _party(node: Mapping[str, Any] | None) -> Party | None:
         if isinstance(kind, str) and isinstance(ident, str):
             identifiers[kind] = ident
     parent = next(nodes(node, OB + "parentOrg"), None)
-    return Party(node.get("@id"), localized(node, SCHEMA + "name"), identifiers, _party(parent) if parent else None)
+    return Party(
+        node.get("@id"),
+        localized(node, SCHEMA + "name"),
+        identifiers,
+        _party(parent) if parent else None,
+    )
 
 
 def _subject(credential: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -254,7 +270,9 @@ def read_facts(expanded: list[Any]) -> CredentialFacts:
                 name=localized(description, SCHEMA + "name"),
                 credits=_float(literal(description, OB + "creditsAvailable")),
                 class_hours=_float(literal(description, MC + "classHours")),
-                result=None if literal(result, SCHEMA + "value") is None else str(literal(result, SCHEMA + "value")),
+                result=None
+                if literal(result, SCHEMA + "value") is None
+                else str(literal(result, SCHEMA + "value")),
                 status=literal(result, OB + "status"),
             )
         )
@@ -289,7 +307,10 @@ def read_facts(expanded: list[Any]) -> CredentialFacts:
 
 def _status_entry(node: Mapping[str, Any]) -> dict[str, Any]:
     """A status entry from the expanded form, in the compact shape the status module reads."""
-    entry: dict[str, Any] = {"type": [t.rsplit("#", 1)[-1] for t in types(node)], "_types": types(node)}
+    entry: dict[str, Any] = {
+        "type": [t.rsplit("#", 1)[-1] for t in types(node)],
+        "_types": types(node),
+    }
     purpose = literal(node, STATUS + "statusPurpose")
     if purpose is not None:
         entry["statusPurpose"] = purpose

@@ -38,7 +38,10 @@ _PUBLIC_HEADERS: dict[bytes, tuple[Algorithm, int]] = {
     P384_PUB_HEADER: ("P-384", 49),
 }
 _CURVES: dict[Algorithm, ec.EllipticCurve] = {"P-256": ec.SECP256R1(), "P-384": ec.SECP384R1()}
-_HASHES: dict[Algorithm, hashes.HashAlgorithm] = {"P-256": hashes.SHA256(), "P-384": hashes.SHA384()}
+_HASHES: dict[Algorithm, hashes.HashAlgorithm] = {
+    "P-256": hashes.SHA256(),
+    "P-384": hashes.SHA384(),
+}
 
 
 class InvalidKeyError(ValueError):

@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from .i18n import Text, render
+
 _VC = "https://www.w3.org/TR/vc-data-model#"
 _SEC = "https://w3id.org/security#"
 _BSL = "https://www.w3.org/ns/credentials/status-list#"
@@ -49,15 +51,19 @@ class Problem:
     """One RFC 9457 problem: ``type`` URL, short ``title``, safe ``detail``, optional JSON path."""
 
     type: str
-    title: str
-    detail: str
+    title: Text | str
+    detail: Text | str
     path: str | None = None
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, language: str = "en") -> dict[str, Any]:
         """Serialise as ProblemDetails (``application/problem+json`` members)."""
-        out: dict[str, Any] = {"type": self.type, "title": self.title, "detail": self.detail}
+        out: dict[str, Any] = {
+            "type": self.type,
+            "title": render(self.title, language),
+            "detail": render(self.detail, language),
+        }
         if self.path is not None:
-            out["instance"] = self.path
+            out["path"] = self.path
         return out
 
 
@@ -68,7 +74,7 @@ class ProblemError(Exception):
     """
 
     def __init__(self, problem: Problem) -> None:
-        super().__init__(problem.detail)
+        super().__init__(str(problem.detail))
         self.problem = problem
 
 
@@ -79,6 +85,6 @@ class RetrievalError(ProblemError):
     """
 
 
-def fail(type_: str, title: str, detail: str, path: str | None = None) -> ProblemError:
+def fail(type_: str, title: Text | str, detail: Text | str, path: str | None = None) -> ProblemError:
     """Build a :class:`ProblemError` (``raise fail(...)`` reads like the spec's "raise X")."""
     return ProblemError(Problem(type_, title, detail, path))

@@ -19,9 +19,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from c14n.Canonicalize import canonicalize as _jcs
-
-from .canonical import Quad, iri_term, literal_term
+from .canonical import Quad, canonize_jcs, iri_term, literal_term
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -115,7 +113,7 @@ class _Converter:
         value = item["@value"]
         datatype = item.get("@type")
         if datatype == "@json":
-            return literal_term(_jcs(value).decode("utf-8"), _RDF_JSON)
+            return literal_term(canonize_jcs(value).decode("utf-8"), _RDF_JSON)
         if isinstance(value, bool):
             return literal_term("true" if value else "false", datatype or _XSD_BOOLEAN)
         if isinstance(value, int | float):

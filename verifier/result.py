@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from .i18n import Text, render
 from .problems import Problem
 
 #: Check ids, in the order they run. They are part of the public contract (CLI --json, API).
@@ -32,7 +33,7 @@ class CheckResult:
 
     id: str
     status: CheckStatus
-    message: str
+    message: Text | str
     problem: Problem | None = None
     required: bool = True
     details: Mapping[str, Any] = field(default_factory=dict)
@@ -41,10 +42,19 @@ class CheckResult:
     def ok(self) -> bool:
         return self.status is CheckStatus.PASSED
 
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"id": self.id, "status": self.status.value, "required": self.required, "message": self.message}
+    def message_in(self, language: str = "en") -> str:
+        """The message in ``language`` (``en`` or ``zh``)."""
+        return render(self.message, language)
+
+    def to_json(self, language: str = "en") -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "id": self.id,
+            "status": self.status.value,
+            "required": self.required,
+            "message": self.message_in(language),
+        }
         if self.problem is not None:
-            out["problem"] = self.problem.to_json()
+            out["problem"] = self.problem.to_json(language)
         if self.details:
             out["details"] = dict(self.details)
         return out
@@ -77,7 +87,9 @@ class VerificationResult:
             return "suspended"
         if self.verified:
             return "valid"
-        failed = [c for c in self.checks if c.required and c.status in (CheckStatus.FAILED, CheckStatus.SKIPPED)]
+        failed = [
+            c for c in self.checks if c.required and c.status in (CheckStatus.FAILED, CheckStatus.SKIPPED)
+        ]
         return "invalid" if failed else "unknown"
 
     def check(self, check_id: str) -> CheckResult | None:
@@ -87,11 +99,11 @@ class VerificationResult:
     def problems(self) -> list[Problem]:
         return [c.problem for c in self.checks if c.problem is not None]
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, language: str = "en") -> dict[str, Any]:
         return {
             "verified": self.verified,
             "trusted": self.trusted,
             "outcome": self.outcome,
-            "checks": [check.to_json() for check in self.checks],
+            "checks": [check.to_json(language) for check in self.checks],
             "summary": dict(self.summary) if self.summary is not None else None,
         }

@@ -26,6 +26,7 @@ import jsonschema_rs
 
 from ._data import data_dir
 from .contexts import MICROCRED_V1
+from .i18n import t
 from .problems import MALFORMED_VALUE_ERROR, Problem
 
 OB_ACHIEVEMENT_CREDENTIAL = (
@@ -86,7 +87,16 @@ def check_schemas(document: Mapping[str, Any], store: SchemaStore | None = None)
     not_pinned: list[str] = []
     for entry in _as_list(document.get("credentialSchema", [])):
         if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
-            return SchemaReport((), (), Problem(MALFORMED_VALUE_ERROR, "Malformed credentialSchema", "Each credentialSchema needs an id and a type.", "$.credentialSchema"))
+            return SchemaReport(
+                (),
+                (),
+                Problem(
+                    MALFORMED_VALUE_ERROR,
+                    t("Malformed credentialSchema"),
+                    t("Each credentialSchema needs an id and a type."),
+                    "$.credentialSchema",
+                ),
+            )
         if entry.get("type") not in _SCHEMA_TYPES:
             not_pinned.append(entry["id"])
         elif entry["id"] in schemas:
@@ -101,13 +111,23 @@ def check_schemas(document: Mapping[str, Any], store: SchemaStore | None = None)
     for url in wanted:
         # Schemas describe the credential; the proof is checked by the proof check. (The formal
         # OB schema demands an array where VC Data Integrity allows a single proof object.)
-        error = schemas.first_error(url, document_without_proof if url != OB_ACHIEVEMENT_CREDENTIAL else dict(document))
+        error = schemas.first_error(
+            url, document_without_proof if url != OB_ACHIEVEMENT_CREDENTIAL else dict(document)
+        )
         if error is not None:
             name = _schema_name(url)
             return SchemaReport(
                 tuple(wanted),
                 tuple(not_pinned),
-                Problem(MALFORMED_VALUE_ERROR, "Does not match its schema", f"The credential does not match the {name} schema {error}."),
+                Problem(
+                    MALFORMED_VALUE_ERROR,
+                    t("Does not match its schema"),
+                    t(
+                        "The credential does not match the {schema} schema {error}.",
+                        schema=name,
+                        error=error,
+                    ),
+                ),
             )
     return SchemaReport(tuple(wanted), tuple(not_pinned), None)
 

@@ -25,6 +25,7 @@ from datetime import datetime
 from typing import Any
 
 from .fetch import Fetcher, FetchError
+from .i18n import Text, t
 from .jsonsafe import parse_json
 from .problems import (
     MALFORMED_VALUE_ERROR,
@@ -63,27 +64,50 @@ def encode_status_list(bitstring: bytes) -> str:
 def decode_status_list(encoded: str, *, max_bytes: int = MAX_BITSTRING_BYTES) -> bytes:
     """Decode an ``encodedList``; refuse bad encodings and decompression bombs."""
     if not isinstance(encoded, str) or not encoded.startswith("u"):
-        raise fail(MALFORMED_VALUE_ERROR, "Malformed status list", "encodedList must be multibase base64url (start with 'u').")
+        raise fail(
+            MALFORMED_VALUE_ERROR,
+            t("Malformed status list"),
+            t("encodedList must be multibase base64url (start with 'u')."),
+        )
     body = encoded[1:]
     if "=" in body or not re.fullmatch(r"[A-Za-z0-9_-]*", body):
-        raise fail(MALFORMED_VALUE_ERROR, "Malformed status list", "encodedList is not unpadded base64url.")
+        raise fail(
+            MALFORMED_VALUE_ERROR,
+            t("Malformed status list"),
+            t("encodedList is not unpadded base64url."),
+        )
     try:
         compressed = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
     except (binascii.Error, ValueError):
-        raise fail(MALFORMED_VALUE_ERROR, "Malformed status list", "encodedList is not valid base64url.") from None
+        raise fail(
+            MALFORMED_VALUE_ERROR,
+            t("Malformed status list"),
+            t("encodedList is not valid base64url."),
+        ) from None
     inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
     try:
         bitstring = inflater.decompress(compressed, max_bytes + 1)
     except zlib.error:
-        raise fail(MALFORMED_VALUE_ERROR, "Malformed status list", "encodedList is not valid GZIP data.") from None
+        raise fail(
+            MALFORMED_VALUE_ERROR,
+            t("Malformed status list"),
+            t("encodedList is not valid GZIP data."),
+        ) from None
     if len(bitstring) > max_bytes:
         raise fail(
             MALFORMED_VALUE_ERROR,
-            "Status list too large",
-            f"The status list expands to more than {max_bytes:,} bytes; it is refused.",
+            t("Status list too large"),
+            t(
+                "The status list expands to more than {limit:,} bytes; it is refused.",
+                limit=max_bytes,
+            ),
         )
     if not inflater.eof:
-        raise fail(MALFORMED_VALUE_ERROR, "Malformed status list", "encodedList is truncated GZIP data.")
+        raise fail(
+            MALFORMED_VALUE_ERROR,
+            t("Malformed status list"),
+            t("encodedList is truncated GZIP data."),
+        )
     return bitstring
 
 
@@ -95,8 +119,12 @@ def read_status(bitstring: bytes, index: int, status_size: int = 1) -> int:
     if first_bit + status_size > len(bitstring) * 8:
         raise fail(
             RANGE_ERROR,
-            "Status index out of range",
-            f"Entry {index} is beyond the end of the status list ({len(bitstring) * 8 // status_size:,} entries).",
+            t("Status index out of range"),
+            t(
+                "Entry {index} is beyond the end of the status list ({entries:,} entries).",
+                index=index,
+                entries=len(bitstring) * 8 // status_size,
+            ),
         )
     value = 0
     for bit in range(first_bit, first_bit + status_size):
@@ -159,32 +187,36 @@ class StatusEntry:
 def parse_status_entry(entry: Mapping[str, Any], path: str = "$.credentialStatus") -> StatusEntry:
     """Validate a ``BitstringStatusListEntry`` (§2.1); raise MALFORMED_VALUE_ERROR on defects."""
 
-    def bad(detail: str) -> Exception:
-        return fail(MALFORMED_VALUE_ERROR, "Malformed status entry", detail, path)
+    def bad(detail: Text) -> Exception:
+        return fail(MALFORMED_VALUE_ERROR, t("Malformed status entry"), detail, path)
 
     purpose = entry.get("statusPurpose")
     if not isinstance(purpose, str) or not purpose:
-        raise bad("statusPurpose must be a non-empty string.")
+        raise bad(t("statusPurpose must be a non-empty string."))
     raw_index = entry.get("statusListIndex")
     if not isinstance(raw_index, str) or not _INDEX.fullmatch(raw_index) or len(raw_index) > 12:
-        raise bad("statusListIndex must be a base-10 integer written as a string, such as \"94567\".")
+        raise bad(t('statusListIndex must be a base-10 integer written as a string, such as "94567".'))
     list_url = entry.get("statusListCredential")
     if not isinstance(list_url, str) or not list_url.startswith(("https://", "http://")):
-        raise bad("statusListCredential must be the URL of a status list credential.")
+        raise bad(t("statusListCredential must be the URL of a status list credential."))
     size = entry.get("statusSize", 1)
     if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= 8:
-        raise bad("statusSize must be an integer from 1 to 8.")
+        raise bad(t("statusSize must be an integer from 1 to 8."))
     messages = None
     if size > 1 or "statusMessage" in entry:
         raw_messages = entry.get("statusMessage")
         if not isinstance(raw_messages, list) or (size > 1 and len(raw_messages) != 1 << size):
-            raise bad(f"statusMessage must list all {1 << size} status values.")
+            raise bad(t("statusMessage must list all {count} status values.", count=1 << size))
         messages = {}
         for item in raw_messages:
             status = item.get("status") if isinstance(item, dict) else None
             message = item.get("message") if isinstance(item, dict) else None
-            if not isinstance(status, str) or not re.fullmatch(r"0x[0-9a-fA-F]+", status) or not isinstance(message, str):
-                raise bad("each statusMessage needs a hex status such as \"0x1\" and a message.")
+            if (
+                not isinstance(status, str)
+                or not re.fullmatch(r"0x[0-9a-fA-F]+", status)
+                or not isinstance(message, str)
+            ):
+                raise bad(t('each statusMessage needs a hex status such as "0x1" and a message.'))
             messages[int(status, 16)] = message
     return StatusEntry(purpose, int(raw_index), list_url, size, messages)
 
@@ -225,14 +257,20 @@ class StatusListSource:
         if url in self._documents:
             return StatusListDocument(url, self._documents[url])
         if self._fetch is None:
-            raise _unretrievable(url, "this verifier has no network access and no cached copy of it")
+            raise _unretrievable(url, t("this verifier has no network access and no cached copy of it"))
         try:
-            response = self._fetch(url, accept="application/vc+ld+json, application/ld+json, application/json")
+            response = self._fetch(
+                url, accept="application/vc+ld+json, application/ld+json, application/json"
+            )
         except FetchError as exc:
-            raise _unretrievable(url, str(exc)) from None
+            raise _unretrievable(url, exc.text) from None
         credential = parse_json(response.content, max_bytes=MAX_STATUS_LIST_BYTES)
         if not isinstance(credential, dict):
-            raise fail(MALFORMED_VALUE_ERROR, "Malformed status list", "The status list is not a JSON object.")
+            raise fail(
+                MALFORMED_VALUE_ERROR,
+                t("Malformed status list"),
+                t("The status list is not a JSON object."),
+            )
         return StatusListDocument(url, credential)
 
     def remember_revoked(self, url: str, index: int) -> None:
@@ -245,12 +283,12 @@ class StatusListSource:
             return (url, index) in self._revoked
 
 
-def _unretrievable(url: str, reason: str) -> RetrievalError:
+def _unretrievable(url: str, reason: Text | str) -> RetrievalError:
     return RetrievalError(
         Problem(
             STATUS_RETRIEVAL_ERROR,
-            "Status list not available",
-            f"The status list {url} could not be retrieved: {reason}.",
+            t("Status list not available"),
+            t("The status list {url} could not be retrieved: {reason}.", url=url, reason=reason),
         )
     )
 
@@ -261,7 +299,11 @@ def check_bitstring_length(bitstring: bytes, status_size: int) -> None:
     if entries < MIN_ENTRIES:
         raise fail(
             STATUS_LIST_LENGTH_ERROR,
-            "Status list too short",
-            f"The status list has {entries:,} entries; at least {MIN_ENTRIES:,} are required "
-            "so that checking one credential does not single out its holder.",
+            t("Status list too short"),
+            t(
+                "The status list has {entries:,} entries; at least {minimum:,} are required so "
+                "that checking one credential does not single out its holder.",
+                entries=entries,
+                minimum=MIN_ENTRIES,
+            ),
         )

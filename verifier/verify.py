@@ -22,6 +22,7 @@ from .dataintegrity import DEFAULT_CLOCK_SKEW
 from .datetimes import utc_now
 from .dids import DIDResolver
 from .fetch import Fetcher
+from .i18n import t
 from .problems import PARSING_ERROR, Problem
 from .result import CHECK_IDS, CheckResult, CheckStatus, VerificationResult
 from .status import StatusListSource
@@ -66,7 +67,11 @@ def verify_credential(
     ``trust`` check, which does not affect ``verified``.
     """
     moment = now or utc_now()
-    source = status_lists if isinstance(status_lists, StatusListSource) else StatusListSource(fetch=fetch, documents=status_lists)
+    source = (
+        status_lists
+        if isinstance(status_lists, StatusListSource)
+        else StatusListSource(fetch=fetch, documents=status_lists)
+    )
     verification = Verification(
         source=credential if isinstance(credential, bytes | str) else dict(credential),
         now=moment,
@@ -83,7 +88,7 @@ def verify_credential(
             result = CheckResult(
                 check_id,
                 CheckStatus.SKIPPED,
-                f"Not checked, because the {missing[0]} check did not pass.",
+                t("Not checked, because the {check} check did not pass.", check=missing[0]),
                 required=check_id not in _OPTIONAL,
             )
         else:
@@ -98,14 +103,21 @@ def _run_safely(check_id: str, check: _Check, verification: Verification) -> Che
     try:
         result = check(verification)
     except RecursionError:
-        return CheckResult(check_id, CheckStatus.FAILED, "The document is nested too deeply to process.", Problem(PARSING_ERROR, "Too deep", "The document is nested too deeply to process."))
-    except Exception as exc:  # noqa: BLE001 - the contract is: never raise on untrusted input
-        name = type(exc).__name__
+        message = t("The document is nested too deeply to process.")
+        return CheckResult(
+            check_id, CheckStatus.FAILED, message, Problem(PARSING_ERROR, t("Too deep"), message)
+        )
+    except Exception as exc:
+        message = t(
+            "The {check} check could not process this document ({error}).",
+            check=check_id,
+            error=type(exc).__name__,
+        )
         return CheckResult(
             check_id,
             CheckStatus.FAILED,
-            f"The {check_id} check could not process this document ({name}).",
-            Problem(PARSING_ERROR, "Could not process", f"The {check_id} check could not process this document ({name})."),
+            message,
+            Problem(PARSING_ERROR, t("Could not process"), message),
         )
     if check_id in _OPTIONAL and result.required:
         return CheckResult(result.id, result.status, result.message, result.problem, False, result.details)

@@ -21,8 +21,8 @@ from .proofs import (
 
 __all__ = [
     "ALL_CRYPTOSUITES",
-    "ECDSA_JCS_2019",
     "DEFAULT_CLOCK_SKEW",
+    "ECDSA_JCS_2019",
     "ECDSA_RDFC_2019",
     "ED25519_SIGNATURE_2020",
     "EDDSA_JCS_2022",

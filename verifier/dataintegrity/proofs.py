@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -29,6 +29,7 @@ from ..canonical import CanonicalizationLimitError
 from ..contexts import DocumentLoader
 from ..datetimes import format_date_time_stamp, parse_date_time_stamp, utc_now
 from ..dids import ASSERTION_METHOD, DIDResolver, VerificationMethod
+from ..i18n import t
 from ..multikey import InvalidKeyError, Signer, decode_multibase, encode_base58btc
 from ..problems import (
     CRYPTOGRAPHIC_SECURITY_ERROR,
@@ -63,7 +64,12 @@ def proofs_of(document: Mapping[str, Any]) -> list[JsonObject]:
     proofs = raw if isinstance(raw, list) else [raw]
     for index, proof in enumerate(proofs):
         if not isinstance(proof, dict):
-            raise fail(PROOF_VERIFICATION_ERROR, "Malformed proof", "A proof must be a JSON object.", f"$.proof[{index}]")
+            raise fail(
+                PROOF_VERIFICATION_ERROR,
+                t("Malformed proof"),
+                t("A proof must be a JSON object."),
+                f"$.proof[{index}]",
+            )
     return proofs
 
 
@@ -113,7 +119,10 @@ def create_proof(
         hash_data = _hash_data(secured_input, options, cryptosuite, signer.algorithm, loader)
     except ProblemError as exc:
         raise fail(
-            PROOF_GENERATION_ERROR, "Cannot sign this document", exc.problem.detail, exc.problem.path
+            PROOF_GENERATION_ERROR,
+            t("Cannot sign this document"),
+            exc.problem.detail,
+            exc.problem.path,
         ) from exc
     options["proofValue"] = encode_base58btc(signer.sign(hash_data))
     return options
@@ -152,30 +161,28 @@ def verify_proofs(
     """
     proofs = proofs_of(document)
     if not proofs:
-        raise fail(PROOF_VERIFICATION_ERROR, "Not signed", "The document has no proof (it is not signed).", "$.proof")
-    accepted = set(ALL_CRYPTOSUITES) if accepted_cryptosuites is None else set(accepted_cryptosuites)
-    moment = now or utc_now()
-    by_id = {p["id"]: p for p in proofs if isinstance(p.get("id"), str)}
-    cache: dict[tuple[Any, ...], bytes] = {}
+        raise fail(
+            PROOF_VERIFICATION_ERROR,
+            t("Not signed"),
+            t("The document has no proof (it is not signed)."),
+            "$.proof",
+        )
+    run = _ProofRun(
+        document=document,
+        by_id={p["id"]: p for p in proofs if isinstance(p.get("id"), str)},
+        resolver=resolver,
+        expected_purpose=expected_purpose,
+        accepted=set(ALL_CRYPTOSUITES) if accepted_cryptosuites is None else set(accepted_cryptosuites),
+        now=now or utc_now(),
+        skew=max_clock_skew,
+        loader=loader,
+        expanded_unsecured=expanded_unsecured,
+    )
     results = []
     for index, proof in enumerate(proofs):
         path = "$.proof" if not isinstance(document.get("proof"), list) else f"$.proof[{index}]"
         try:
-            results.append(
-                _verify_one(
-                    document,
-                    proof,
-                    by_id,
-                    resolver,
-                    expected_purpose,
-                    accepted,
-                    moment,
-                    max_clock_skew,
-                    loader,
-                    cache,
-                    expanded_unsecured,
-                )
-            )
+            results.append(_verify_one(run, proof))
         except ProblemError as exc:
             if exc.problem.path is None:
                 raise fail(exc.problem.type, exc.problem.title, exc.problem.detail, path) from None
@@ -183,60 +190,91 @@ def verify_proofs(
     return results
 
 
-def _verify_one(
-    document: Mapping[str, Any],
-    proof: JsonObject,
-    by_id: Mapping[str, JsonObject],
-    resolver: DIDResolver,
-    expected_purpose: str,
-    accepted: set[str],
-    now: datetime,
-    skew: timedelta,
-    loader: DocumentLoader | None,
-    cache: dict[tuple[Any, ...], bytes],
-    expanded_unsecured: list[Any] | None,
-) -> VerifiedProof:
-    suite = _suite_for(proof, accepted)
-    for field in ("verificationMethod", "proofPurpose", "proofValue"):
-        if not isinstance(proof.get(field), str) or not proof[field]:
-            raise fail(PROOF_VERIFICATION_ERROR, "Malformed proof", f"The proof has no {field}.")
+@dataclass
+class _ProofRun:
+    """What every proof of one document is verified against."""
+
+    document: Mapping[str, Any]
+    by_id: Mapping[str, JsonObject]
+    resolver: DIDResolver
+    expected_purpose: str
+    accepted: set[str]
+    now: datetime
+    skew: timedelta
+    loader: DocumentLoader | None
+    expanded_unsecured: list[Any] | None
+    #: Canonical documents already computed (a proof set signs the same document N times).
+    canonical: dict[tuple[Any, ...], bytes] = field(default_factory=dict)
+
+
+def _verify_one(run: _ProofRun, proof: JsonObject) -> VerifiedProof:
+    expected_purpose = run.expected_purpose
+    suite = _suite_for(proof, run.accepted)
+    for name in ("verificationMethod", "proofPurpose", "proofValue"):
+        if not isinstance(proof.get(name), str) or not proof[name]:
+            raise fail(
+                PROOF_VERIFICATION_ERROR,
+                t("Malformed proof"),
+                t("The proof has no {field}.", field=name),
+            )
     purpose = proof["proofPurpose"]
     if purpose != expected_purpose:
         raise fail(
             PROOF_VERIFICATION_ERROR,
-            "Wrong proof purpose",
-            f"The proof was made for {purpose!r}, but a credential needs {expected_purpose!r}.",
+            t("Wrong proof purpose"),
+            t(
+                "The proof was made for {purpose}, but a credential needs {expected}.",
+                purpose=purpose,
+                expected=expected_purpose,
+            ),
         )
-    created = _check_times(proof, now, skew)
+    created = _check_times(proof, run.now, run.skew)
     proof_value = proof["proofValue"]
     if not proof_value.startswith("z"):
-        raise fail(PROOF_VERIFICATION_ERROR, "Malformed proof", "proofValue must be base58btc multibase (start with 'z').")
+        raise fail(
+            PROOF_VERIFICATION_ERROR,
+            t("Malformed proof"),
+            t("proofValue must be base58btc multibase (start with 'z')."),
+        )
     try:
         signature = decode_multibase(proof_value)
     except InvalidKeyError as exc:
-        raise fail(PROOF_VERIFICATION_ERROR, "Malformed proof", f"proofValue cannot be decoded: {exc}.") from None
+        raise fail(
+            PROOF_VERIFICATION_ERROR,
+            t("Malformed proof"),
+            t("proofValue cannot be decoded: {reason}.", reason=str(exc)),
+        ) from None
 
-    method = resolver.verification_method(proof["verificationMethod"], purpose)
+    method = run.resolver.verification_method(proof["verificationMethod"], purpose)
     algorithm = method.public_key.algorithm
     if algorithm not in suite.key_algorithms:
         raise fail(
             PROOF_VERIFICATION_ERROR,
-            "Key does not fit the cryptosuite",
-            f"{suite.name} needs a {' or '.join(sorted(suite.key_algorithms))} key, but "
-            f"{method.id} is a {algorithm} key.",
+            t("Key does not fit the cryptosuite"),
+            t(
+                "{suite} needs a {needed} key, but {key} is a {algorithm} key.",
+                suite=suite.name,
+                needed=" / ".join(sorted(suite.key_algorithms)),
+                key=method.id,
+                algorithm=algorithm,
+            ),
         )
     options = {key: value for key, value in proof.items() if key != "proofValue"}
-    secured_input = _secured_input(unsecured(document), options, by_id)
-    expanded = expanded_unsecured if "proof" not in secured_input else None
-    hash_data = _hash_data(secured_input, options, suite, algorithm, loader, cache, expanded)
+    secured_input = _secured_input(unsecured(run.document), options, run.by_id)
+    expanded = run.expanded_unsecured if "proof" not in secured_input else None
+    hash_data = _hash_data(
+        secured_input, options, suite, algorithm, run.loader, cache=run.canonical, expanded=expanded
+    )
     try:
         method.public_key.verify(signature, hash_data)
     except InvalidSignature:
         raise fail(
             CRYPTOGRAPHIC_SECURITY_ERROR,
-            "Signature does not match",
-            "The signature does not match the credential: its content was changed after it "
-            "was signed, or it was not signed with this key.",
+            t("Signature does not match"),
+            t(
+                "The signature does not match the credential: its content was changed after it "
+                "was signed, or it was not signed with this key."
+            ),
         ) from None
     return VerifiedProof(suite.name, method, purpose, created)
 
@@ -244,27 +282,38 @@ def _verify_one(
 def _suite_for(proof: Mapping[str, Any], accepted: set[str]) -> Cryptosuite:
     proof_type = proof.get("type")
     if not isinstance(proof_type, str):
-        raise fail(PROOF_VERIFICATION_ERROR, "Malformed proof", "The proof has no type.")
+        raise fail(PROOF_VERIFICATION_ERROR, t("Malformed proof"), t("The proof has no type."))
     if proof_type == DATA_INTEGRITY_PROOF:
         name = proof.get("cryptosuite")
         if not isinstance(name, str):
-            raise fail(PROOF_VERIFICATION_ERROR, "Malformed proof", "The DataIntegrityProof has no cryptosuite.")
+            raise fail(
+                PROOF_VERIFICATION_ERROR,
+                t("Malformed proof"),
+                t("The DataIntegrityProof has no cryptosuite."),
+            )
     else:
         name = proof_type
         if "cryptosuite" in proof:
-            raise fail(PROOF_VERIFICATION_ERROR, "Malformed proof", f"A {proof_type} proof has no cryptosuite property.")
+            raise fail(
+                PROOF_VERIFICATION_ERROR,
+                t("Malformed proof"),
+                t("A {type} proof has no cryptosuite property.", type=proof_type),
+            )
     suite = ALL_CRYPTOSUITES.get(name)
     if suite is None or suite.proof_type != proof_type:
         raise fail(
             PROOF_VERIFICATION_ERROR,
-            "Unsupported cryptosuite",
-            f"The proof uses {name!r}, which this verifier does not support.",
+            t("Unsupported cryptosuite"),
+            t("The proof uses {suite}, which this verifier does not support.", suite=name),
         )
     if name not in accepted:
         raise fail(
             PROOF_VERIFICATION_ERROR,
-            "Cryptosuite not accepted",
-            f"The proof uses {name!r}, which this verifier is configured not to accept.",
+            t("Cryptosuite not accepted"),
+            t(
+                "The proof uses {suite}, which this verifier is configured not to accept.",
+                suite=name,
+            ),
         )
     return suite
 
@@ -274,22 +323,33 @@ def _check_times(proof: Mapping[str, Any], now: datetime, skew: timedelta) -> da
     if "created" in proof:
         created = parse_date_time_stamp(proof["created"])
         if created is None:
-            raise fail(PROOF_VERIFICATION_ERROR, "Malformed proof", "The proof's created date is not a valid dateTimeStamp.")
+            raise fail(
+                PROOF_VERIFICATION_ERROR,
+                t("Malformed proof"),
+                t("The proof's created date is not a valid dateTimeStamp."),
+            )
         if created > now + skew:
             raise fail(
                 PROOF_VERIFICATION_ERROR,
-                "Proof created in the future",
-                f"The proof claims to have been created at {proof['created']}, which is in the future.",
+                t("Proof created in the future"),
+                t(
+                    "The proof claims to have been created at {created}, which is in the future.",
+                    created=proof["created"],
+                ),
             )
     if "expires" in proof:
         expires = parse_date_time_stamp(proof["expires"])
         if expires is None:
-            raise fail(PROOF_VERIFICATION_ERROR, "Malformed proof", "The proof's expires date is not a valid dateTimeStamp.")
+            raise fail(
+                PROOF_VERIFICATION_ERROR,
+                t("Malformed proof"),
+                t("The proof's expires date is not a valid dateTimeStamp."),
+            )
         if expires < now - skew:
             raise fail(
                 PROOF_VERIFICATION_ERROR,
-                "Proof expired",
-                f"The proof expired at {proof['expires']}.",
+                t("Proof expired"),
+                t("The proof expired at {expires}.", expires=proof["expires"]),
             )
     return created
 
@@ -306,13 +366,21 @@ def _secured_input(
         return document
     ids = [previous] if isinstance(previous, str) else previous
     if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
-        raise fail(PROOF_VERIFICATION_ERROR, "Malformed proof", "previousProof must be a proof id or a list of them.")
+        raise fail(
+            PROOF_VERIFICATION_ERROR,
+            t("Malformed proof"),
+            t("previousProof must be a proof id or a list of them."),
+        )
     if by_id is None:
         by_id = {p["id"]: p for p in proofs_of(unsecured_document) if isinstance(p.get("id"), str)}
     matching = []
     for proof_id in ids:
         if proof_id not in by_id:
-            raise fail(PROOF_VERIFICATION_ERROR, "Broken proof chain", f"previousProof names {proof_id!r}, which is not in the document.")
+            raise fail(
+                PROOF_VERIFICATION_ERROR,
+                t("Broken proof chain"),
+                t("previousProof names {id}, which is not in the document.", id=proof_id),
+            )
         matching.append(by_id[proof_id])
     document["proof"] = matching
     return document
@@ -324,12 +392,17 @@ def _hash_data(
     suite: Cryptosuite,
     algorithm: Any,
     loader: DocumentLoader | None,
+    *,
     cache: dict[tuple[Any, ...], bytes] | None = None,
     expanded: list[Any] | None = None,
 ) -> bytes:
     """Transformation, proof configuration and hashing (vc-di-eddsa §3.3.2–3.3.4)."""
     hash_name = suite.hash_name(algorithm)
-    key = (suite.canonicalize, hash_name, tuple(p.get("id") for p in secured_input.get("proof", [])))
+    key = (
+        suite.canonicalize,
+        hash_name,
+        tuple(p.get("id") for p in secured_input.get("proof", [])),
+    )
     try:
         canonical_document = cache.get(key) if cache is not None else None
         if canonical_document is None:
@@ -338,8 +411,15 @@ def _hash_data(
                 cache[key] = canonical_document
         config = _proof_configuration(options, secured_input, suite)
         canonical_config = suite.canonicalize(config, hash_name, loader, None)
-    except CanonicalizationLimitError as exc:
-        raise fail(PARSING_ERROR, "Document too complex", str(exc).capitalize() + ".") from None
+    except CanonicalizationLimitError:
+        raise fail(
+            PARSING_ERROR,
+            t("Document too complex"),
+            t(
+                "The document has blank nodes that cannot be told apart without too much work; "
+                "it is refused as a likely denial-of-service attempt (RDFC-1.0 §4.4.3)."
+            ),
+        ) from None
     return suite.hash(canonical_config, algorithm) + suite.hash(canonical_document, algorithm)
 
 
@@ -348,7 +428,11 @@ def _proof_configuration(
 ) -> JsonObject:
     """The proof options plus the document's ``@context`` (vc-di-eddsa §3.3.5, §3.4.5)."""
     if "created" in options and parse_date_time_stamp(options["created"]) is None:
-        raise fail(PROOF_VERIFICATION_ERROR, "Malformed proof", "The proof's created date is not a valid dateTimeStamp.")
+        raise fail(
+            PROOF_VERIFICATION_ERROR,
+            t("Malformed proof"),
+            t("The proof's created date is not a valid dateTimeStamp."),
+        )
     context = document.get("@context")
     contexts = list(context) if isinstance(context, list) else [context]
     if "@context" in options:
@@ -359,8 +443,8 @@ def _proof_configuration(
         if not suite.proof_carries_context or own_list != contexts[: len(own_list)]:
             raise fail(
                 PROOF_VERIFICATION_ERROR,
-                "Malformed proof",
-                "The proof carries an @context that does not match the document's.",
+                t("Malformed proof"),
+                t("The proof carries an @context that does not match the document's."),
             )
         return dict(options)
     if suite.proof_context is not None and suite.proof_context not in contexts:

@@ -10,8 +10,8 @@ from typing import Any
 from ...canonical import canonize_jcs, canonize_quads
 from ...contexts import DocumentLoader
 from ...linkeddata import strict_expand
-from ...rdf import expanded_to_quads
 from ...multikey import Algorithm
+from ...rdf import expanded_to_quads
 
 DATA_INTEGRITY_PROOF = "DataIntegrityProof"
 
