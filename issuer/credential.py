@@ -422,7 +422,7 @@ def build_credential(
         credential["validUntil"] = format_date_time_stamp(details.valid_until)
     credential["credentialSubject"] = subject
     if details.status:
-        credential["credentialStatus"] = [
+        entries = [
             {
                 "id": f"{entry.list_url}#{entry.index}",
                 "type": "BitstringStatusListEntry",
@@ -432,6 +432,9 @@ def build_credential(
             }
             for entry in details.status
         ]
+        # Open Badges 3.0 allows one credentialStatus (an object, not a list): a list of
+        # several entries is valid VC 2.0 but fails the OB 3.0 schema. See docs/credential-format.md.
+        credential["credentialStatus"] = entries[0] if len(entries) == 1 else entries
     credential["credentialSchema"] = [
         {"id": OB_SCHEMA_URL, "type": "JsonSchema"},
         {"id": MICROCRED_SCHEMA_URL, "type": "JsonSchema"},

@@ -25,8 +25,8 @@ class PresentationResult:
     def verified(self) -> bool:
         return bool(self.credentials) and all(result.verified for result in self.credentials)
 
-    def to_json(self) -> dict[str, Any]:
-        return {"verified": self.verified, "credentials": [r.to_json() for r in self.credentials]}
+    def to_json(self, language: str = "en") -> dict[str, Any]:
+        return {"verified": self.verified, "credentials": [r.to_json(language) for r in self.credentials]}
 
 
 def is_presentation(document: Any) -> bool:
