@@ -213,4 +213,5 @@ ZH: dict[str, str] = {
     "Micro-major": "微专业",
     "Credits": "学分",
     "Certificate No.": "证书编号",
+    "Not in compacted form": "不是压缩形式",
 }

@@ -224,8 +224,8 @@ def check_compacted_form(document: Any, path: JsonPath = "$", *, root: bool = Tr
                 continue  # a literal value, never a structure (JSON literals are refused below)
         elif ":" in key or not key:
             raise fail(
-                DATA_LOSS_DETECTION_ERROR,
-                t("Undefined term"),
+                MALFORMED_VALUE_ERROR,
+                t("Not in compacted form"),
                 t(
                     "The property {name} is an IRI, not a term defined by the document's contexts.",
                     name=key,

@@ -87,10 +87,10 @@ class VerificationResult:
             return "suspended"
         if self.verified:
             return "valid"
-        failed = [
-            c for c in self.checks if c.required and c.status in (CheckStatus.FAILED, CheckStatus.SKIPPED)
-        ]
-        return "invalid" if failed else "unknown"
+        if any(c.required and c.status is CheckStatus.FAILED for c in self.checks):
+            return "invalid"
+        # Nothing failed, but something could not be checked (and what depends on it was skipped).
+        return "unknown" if any(c.status is CheckStatus.UNKNOWN for c in self.checks) else "invalid"
 
     def check(self, check_id: str) -> CheckResult | None:
         return next((c for c in self.checks if c.id == check_id), None)

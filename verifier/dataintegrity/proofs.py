@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -87,6 +87,7 @@ def create_proof(
     *,
     cryptosuite: Cryptosuite = EDDSA_RDFC_2022,
     created: datetime | None = None,
+    expires: datetime | None = None,
     proof_purpose: str = ASSERTION_METHOD,
     proof_id: str | None = None,
     previous_proof: str | list[str] | None = None,
@@ -108,6 +109,8 @@ def create_proof(
     if cryptosuite.is_data_integrity_proof:
         options["cryptosuite"] = cryptosuite.name
     options["created"] = format_date_time_stamp(created or utc_now())
+    if expires is not None:
+        options["expires"] = format_date_time_stamp(expires)
     options["verificationMethod"] = signer.verification_method
     options["proofPurpose"] = proof_purpose
     if previous_proof is not None:
@@ -184,8 +187,8 @@ def verify_proofs(
         try:
             results.append(_verify_one(run, proof))
         except ProblemError as exc:
-            if exc.problem.path is None:
-                raise fail(exc.problem.type, exc.problem.title, exc.problem.detail, path) from None
+            if exc.problem.path is None:  # say which proof, keeping the kind of error
+                raise type(exc)(replace(exc.problem, path=path)) from None
             raise
     return results
 

@@ -1,0 +1,60 @@
+"""Every user-facing message exists in Chinese, with the same placeholders."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from verifier.i18n import Text, placeholders, t
+from verifier.i18n_zh import ZH
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _templates() -> list[str]:
+    found: list[str] = []
+    for path in sorted((ROOT / "verifier").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id == "t"
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+                and isinstance(node.args[0].value, str)
+            ):
+                found.append(node.args[0].value)
+    return found
+
+
+TEMPLATES = _templates()
+
+
+def test_templates_are_found() -> None:
+    assert len(TEMPLATES) > 150
+
+
+@pytest.mark.parametrize("template", sorted(set(TEMPLATES)))
+def test_every_template_has_a_chinese_translation(template: str) -> None:
+    assert template in ZH, template
+    assert placeholders(ZH[template]) == placeholders(template)
+
+
+def test_no_stale_translations() -> None:
+    assert sorted(set(ZH) - set(TEMPLATES)) == []
+
+
+def test_rendering_fills_parameters_and_nests() -> None:
+    inner = t("{url} could not be reached", url="https://x.example")
+    outer = t(
+        "The status list {url} could not be retrieved: {reason}.", url="https://y.example", reason=inner
+    )
+    assert (
+        outer.render("en")
+        == "The status list https://y.example could not be retrieved: https://x.example could not be reached."
+    )
+    assert outer.render("zh") == "无法获取状态列表 https://y.example：无法连接 https://x.example。"
+    assert str(outer) == outer.render("en")
+    assert Text("untranslated").render("zh") == "untranslated"
