@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import stat
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 from factories import FIXTURES, VECTORS, golden_unsigned, w3c_test_key
 
-MICROCRED = shutil.which("microcred") or "microcred"
+# The entry point installed next to the interpreter running the tests (the venv's bin/).
+MICROCRED = str(Path(sys.executable).parent / "microcred")
 NEGATIVE = FIXTURES / "negative"
 GOLDEN_PROOF_VALUE = (
     "z5aKLEvqcP4TKKm2yEpar64EWHHhsA4yoVpmYPEnuXmiFKeSRp9nRrJ2djgo4WfH66NSW5MYVHdS71m9KhTZjbWBy"
