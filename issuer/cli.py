@@ -6,11 +6,10 @@ environment. ``verify`` is the verifier's own command (:mod:`verifier.cli`), inc
 
 from __future__ import annotations
 
-import copy
+import getpass
 import json
-import random
+import os
 import sys
-from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,14 +22,12 @@ from verifier.datetimes import parse_date_time_stamp
 from verifier.i18n import render
 from verifier.jsonsafe import parse_json
 from verifier.problems import ProblemError
-from verifier.status import REVOCATION
-from verifier.verify import verify_credential
 
-from .credential import CertificateDetails, StatusEntry, build_credential
-from .demo_data import DEMO_LEARNERS, demo_institution, demo_micro_major, demo_results
-from .fields import DEFAULT_INDUSTRY_FIELDS
+from . import identity
+from .cli_service import actor_option, open_service, register
+from .db import transaction
+from .demo import run_demo
 from .keyfile import KeyFileError, KeyPair, load_key_pair, write_key_pair
-from .status_lists import build_status_list_credential, new_bitstring
 
 _SUITES = {EDDSA_RDFC_2022.name: EDDSA_RDFC_2022, EDDSA_JCS_2022.name: EDDSA_JCS_2022}
 
@@ -123,23 +120,76 @@ def keys_group() -> None:
     "-o",
     "--out",
     type=click.Path(path_type=Path),
-    default=Path("keypair.json"),
-    show_default=True,
-    help="Where to write the new key pair (a Multikey JSON file, mode 0600).",
+    help="Write a standalone Multikey key pair file (mode 0600) instead of a key of the issuer service.",
 )
-@click.option("--force", is_flag=True, help="Overwrite the file if it exists.")
-def keys_generate_command(out: Path, force: bool) -> None:
-    """Generate an Ed25519 key pair file and print its did:key."""
-    key_pair = KeyPair.generate()
-    try:
-        write_key_pair(out, key_pair, overwrite=force)
-    except KeyFileError as exc:
-        raise click.UsageError(str(exc)) from None
-    click.echo(key_pair.did_key)
-    click.echo(
-        f"key pair written to {out} (keep it private; verification method {key_pair.did_key_method})",
-        err=True,
-    )
+@click.option("--force", is_flag=True, help="With --out: overwrite the file if it exists.")
+def keys_generate_command(out: Path | None, force: bool) -> None:
+    """Generate an Ed25519 key and print its did:key.
+
+    Without --out: the issuer service's first signing key, encrypted in MICROCRED_KEYS_DIR
+    (use `keys rotate` to replace an existing one). With --out: a plain Multikey file for
+    `microcred sign`.
+    """
+    if out is not None:
+        key_pair = KeyPair.generate()
+        try:
+            write_key_pair(out, key_pair, overwrite=force)
+        except KeyFileError as exc:
+            raise click.UsageError(str(exc)) from None
+        click.echo(key_pair.did_key)
+        click.echo(
+            f"key pair written to {out} (keep it private; verification method {key_pair.did_key_method})",
+            err=True,
+        )
+        return
+    with open_service() as service:
+        with transaction(service.engine, write=False) as session:
+            existing = identity.active_key(session)
+        if existing is not None:
+            raise click.UsageError(
+                f"the issuer already has a signing key ({existing.fragment}); use `microcred keys rotate`"
+            )
+        key = identity.ensure_signing_key(service, actor=_user())
+        click.echo(f"did:key:{key.fingerprint}")
+        click.echo(
+            f"issuer signing key {service.did}#{key.fragment} stored encrypted in {service.settings.keys_dir}",
+            err=True,
+        )
+
+
+@keys_group.command("rotate")
+@actor_option
+def keys_rotate_command(actor: str) -> None:
+    """Make a new key the signing key; the old one stays in the DID document."""
+    with open_service() as service:
+        new, previous = identity.rotate_key(service, actor=actor)
+        click.echo(
+            f"signing key is now {service.did}#{new.fragment}"
+            + (f"; {previous.fragment} retired" if previous else "")
+        )
+
+
+@keys_group.command("list")
+def keys_list_command() -> None:
+    """List the issuer's keys and their state."""
+    with open_service() as service:
+        for key in identity.list_keys(service):
+            click.echo(f"{key.fragment}\t{key.status}\t{key.fingerprint}\t{key.created_at:%Y-%m-%d}")
+
+
+@keys_group.command("compromised")
+@click.argument("key")
+@click.option("--note", required=True, help="What happened.")
+@actor_option
+def keys_compromised_command(key: str, note: str, actor: str) -> None:
+    """Mark KEY (fragment or fingerprint) compromised; list the certificates it signed."""
+    with open_service() as service:
+        marked, affected = identity.mark_compromised(service, key, note=note, actor=actor)
+        click.echo(
+            f"{marked.fragment} marked compromised; {len(affected)} certificate(s) signed with it need reissuing:"
+        )
+        for number in affected:
+            click.echo(f"  {number}")
 
 
 @cli.command("demo")
@@ -148,77 +198,45 @@ def keys_generate_command(out: Path, force: bool) -> None:
     type=click.Path(path_type=Path, file_okay=False),
     default=Path("demo-out"),
     show_default=True,
-    help="Folder for the demo credentials, status list and results.",
+    help="Folder for the signed credentials, status lists, DID document and the cohort's CSV.",
 )
 def demo_command(out: Path) -> None:
-    """Build, sign and verify sample micro-major certificates, and say where to look.
+    """Seed a demo university, issue its micro-major certificates, revoke one, and say where to look.
 
-    One certificate stays valid, one is revoked through a signed status list, and a copy of
-    the first is tampered with (a grade changed), to show all three answers.
+    Uses the configured database (default: an embedded SQLite file). Running it again changes
+    nothing already done.
     """
-    out.mkdir(parents=True, exist_ok=True)
     language = default_language()
-    key_pair = KeyPair.generate()
-    institution = demo_institution(key_pair.did_key)
-    micro_major = demo_micro_major()
-    now = datetime.now(UTC).replace(microsecond=0)
-    revocations = new_bitstring()
-    status_url = "https://www.example.edu.cn/microcred/status/revocation/1"
-    indexes = random.sample(range(revocations.entries), len(DEMO_LEARNERS))
-
-    credentials = []
-    for number, ((learner, grades), index) in enumerate(zip(DEMO_LEARNERS, indexes, strict=True), start=1):
-        details = CertificateDetails(
-            certificate_number=f"SF-WZY-{now.year}-{number:06d}",
-            valid_from=now,
-            study_start=date(2024, 9, 1),
-            study_end=date(2025, 6, 30),
-            status=(StatusEntry(REVOCATION, index, status_url),),
-        )
-        credential = build_credential(
-            institution,
-            micro_major,
-            learner,
-            demo_results(grades),
-            details,
-            industry_fields=DEFAULT_INDUSTRY_FIELDS,
-        )
-        credentials.append((details.certificate_number, add_proof(credential, key_pair.signer())))
-    revocations.set(indexes[-1], 1)  # the last demo certificate was "issued in error"
-    status_list = add_proof(
-        build_status_list_credential(
-            url=status_url, issuer=key_pair.did_key, purpose=REVOCATION, bitstring=revocations, valid_from=now
-        ),
-        key_pair.signer(),
-    )
-    _write_json(out / "status-list-revocation.json", status_list)
-    tampered = copy.deepcopy(credentials[0][1])
-    tampered["credentialSubject"]["result"][0]["value"] = "100"
-    credentials.append((f"{credentials[0][0]}-TAMPERED", tampered))
-
-    for certificate_number, signed in credentials:
-        result = verify_credential(signed, status_lists={status_url: status_list})
-        stem = f"credential-{certificate_number}"
-        _write_json(out / f"{stem}.json", signed)
-        _write_json(out / f"{stem}.verification.json", result.to_json(language))
-        name = signed["credentialSubject"]["name"]
-        click.echo(
-            f"{result.outcome.upper():<9} {name} · {micro_major.name.zh} · {certificate_number} → {out / (stem + '.json')}"
-        )
-        for check in result.checks:
-            click.echo(f"    {check.id:<9} {check.status.value:<8} {check.message_in(language)}")
+    with open_service() as service:
+        report = run_demo(service, out, language=language)
+        base = service.settings.base_url
+        did_url = service.url(service.did_document_path)
+    click.echo(f"issuer {report.did} · micro-major {report.programme}")
+    for number, name, outcome in report.issued:
+        click.echo(f"  {outcome.upper():<9} {number}  {name}  → {out / (number + '.json')}")
+    for name, reasons in report.not_eligible:
+        click.echo(f"  NOT ELIGIBLE {name}: {reasons}")
     click.echo("")
-    click.echo(f"Issuer (demo key, did:key): {key_pair.did_key}")
-    click.echo(f"Status list:                {out / 'status-list-revocation.json'}")
-    first = out / f"credential-{credentials[0][0]}.json"
+    click.echo(f"Files:          {out}/ (credentials, status lists, did.json, the cohort's GB18030 CSV)")
+    click.echo(f"Serve them:     microcred serve   → {did_url} and {base}/status/revocation/1")
+    first = report.issued[0][0] if report.issued else "CERT"
     click.echo(
-        f"Verify one yourself:        microcred verify --status-list {out}/status-list-revocation.json {first}"
+        f"Verify offline: microcred verify --offline --did-document {out}/did.json --status-list {out}/status-revocation-1.json {out}/{first}.json"
     )
-    click.echo("The demo key is thrown away when the demo ends; nothing here is a real certificate.")
+    click.echo(
+        f"Verify online:  MICROCRED_ALLOW_LOCAL_HTTP=1 microcred verify {out}/{first}.json   (while `microcred serve` runs)"
+    )
 
 
 def _write_json(path: Path, value: Any) -> None:
     path.write_text(json.dumps(value, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+def _user() -> str:
+    return os.environ.get("USER") or getpass.getuser() or "cli"
+
+
+register(cli)
 
 
 def main() -> None:

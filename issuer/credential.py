@@ -149,8 +149,8 @@ class CertificateDetails:
 
     certificate_number: str
     valid_from: datetime
-    study_start: date
-    study_end: date
+    study_start: date | None
+    study_end: date | None
     credential_id: str = field(default_factory=lambda: f"urn:uuid:{uuid.uuid4()}")
     valid_until: datetime | None = None
     status: tuple[StatusEntry, ...] = ()
@@ -207,8 +207,8 @@ def _check_micro_major(micro_major: MicroMajor, fields: Mapping[str, IndustryFie
         raise CredentialInputError(
             f"unknown industry field {micro_major.industry_field.code!r}; known fields: {known}"
         )
-    if not micro_major.achievement_id.startswith(("https://", "urn:")):
-        raise CredentialInputError("achievement_id must be an https URL or a URN")
+    if not micro_major.achievement_id.startswith(("https://", "http://", "urn:")):
+        raise CredentialInputError("achievement_id must be an absolute URL or a URN")
 
 
 def _check_results(micro_major: MicroMajor, results: Sequence[CourseResult]) -> dict[str, CourseResult]:
@@ -270,7 +270,7 @@ def build_credential(
         raise CredentialInputError("the learner's name (as printed on the certificate) is empty")
     if learner.did is not None and not learner.did.startswith("did:"):
         raise CredentialInputError(f"the learner's DID {learner.did!r} is not a DID")
-    if details.study_end < details.study_start:
+    if details.study_start and details.study_end and details.study_end < details.study_start:
         raise CredentialInputError(
             f"the study period ends ({details.study_end}) before it starts ({details.study_start})"
         )
@@ -388,8 +388,10 @@ def build_credential(
         ]
     subject["achievement"] = achievement
     subject["creditsEarned"] = achievement["creditsAvailable"]
-    subject["activityStartDate"] = _date_time(details.study_start)
-    subject["activityEndDate"] = _date_time(details.study_end)
+    if details.study_start:
+        subject["activityStartDate"] = _date_time(details.study_start)
+    if details.study_end:
+        subject["activityEndDate"] = _date_time(details.study_end)
     subject["result"] = result_nodes
 
     issuer_extra: dict[str, Any] = {}

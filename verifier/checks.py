@@ -227,7 +227,11 @@ def check_schema(v: Verification) -> CheckResult:
         )
     else:
         message = t("The credential matches its schemas ({schemas}).", schemas=", ".join(report.applied))
-    return _passed("schema", message, applied=list(report.applied), notPinned=list(report.not_pinned))
+    details: dict[str, Any] = {"applied": list(report.applied), "notPinned": list(report.not_pinned)}
+    for note in report.notes:
+        details.setdefault("notes", []).append(str(note))
+        message = t("{message} Note: {note}", message=message, note=note)
+    return _passed("schema", message, **details)
 
 
 # --- proof -------------------------------------------------------------------------------------

@@ -164,11 +164,13 @@ def verify_command(
             click.echo(f"{file}: {render(exc.problem.detail, language)}", err=True)
         sys.exit(EXIT_USAGE)
     fetcher = None
+    local_http = os.environ.get("MICROCRED_ALLOW_LOCAL_HTTP") == "1"
     if not offline:
-        fetcher = HttpFetcher(allow_loopback_http=os.environ.get("MICROCRED_ALLOW_LOCAL_HTTP") == "1")
+        fetcher = HttpFetcher(allow_loopback_http=local_http)
     options: dict[str, Any] = {
         "now": now,
         "fetch": fetcher,
+        "allow_loopback_http": local_http,
         "did_documents": _load_json_files(did_documents, "DID document"),
         "status_lists": _load_json_files(status_lists, "status list"),
     }

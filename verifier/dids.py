@@ -126,8 +126,15 @@ def resolve_did_key(did: str) -> DIDDocument:
 # --- did:web ---------------------------------------------------------------------------------
 
 
-def did_web_url(did: str) -> str:
-    """Turn a ``did:web`` DID into the HTTPS URL of its document (did:web spec §3.2)."""
+_LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "[::1]")
+
+
+def did_web_url(did: str, *, allow_loopback_http: bool = False) -> str:
+    """Turn a ``did:web`` DID into the HTTPS URL of its document (did:web spec §3.2).
+
+    With ``allow_loopback_http`` (local demos and tests only), a loopback host is reached over
+    plain HTTP, since a local demo server has no certificate.
+    """
     if not did.startswith("did:web:") or any(c in did for c in "#?/"):
         raise _invalid(t("{did} is not a did:web DID.", did=did))
     parts = did[len("did:web:") :].split(":")
@@ -135,7 +142,8 @@ def did_web_url(did: str) -> str:
     if not host or any(c in host for c in "/@\\ ") or not all(parts):
         raise _invalid(t("{did} is not a valid did:web DID.", did=did))
     path = "/".join(unquote(p) for p in parts[1:])
-    return f"https://{host}/{path}/did.json" if path else f"https://{host}/.well-known/did.json"
+    scheme = "http" if allow_loopback_http and host.rsplit(":", 1)[0] in _LOOPBACK_HOSTS else "https"
+    return f"{scheme}://{host}/{path}/did.json" if path else f"{scheme}://{host}/.well-known/did.json"
 
 
 def parse_did_document(document: Any, did: str) -> DIDDocument:
@@ -272,8 +280,10 @@ class DIDResolver:
         *,
         fetch: Fetcher | None = None,
         documents: Mapping[str, Any] | None = None,
+        allow_loopback_http: bool = False,
     ) -> None:
         self._fetch = fetch
+        self._allow_loopback_http = allow_loopback_http
         self._cache: dict[str, DIDDocument] = {}
         for did, document in (documents or {}).items():
             self._cache[did] = parse_did_document(document, did)
@@ -286,7 +296,7 @@ class DIDResolver:
         if did.startswith("did:key:"):
             document = resolve_did_key(did)
         elif did.startswith("did:web:"):
-            document = self._fetch_document(did, did_web_url(did))
+            document = self._fetch_document(did, did_web_url(did, allow_loopback_http=self._allow_loopback_http))
         elif did.startswith("https://"):
             # A controller document at an HTTPS URL (Controlled Identifiers 1.0 §3.3), as the
             # 1EdTech Open Badges test vector uses.

@@ -214,4 +214,6 @@ ZH: dict[str, str] = {
     "Credits": "学分",
     "Certificate No.": "证书编号",
     "Not in compacted form": "不是压缩形式",
+    "{message} Note: {note}": "{message} 注：{note}",
+    "credentialStatus lists {count} entries, which VC 2.0 allows; the Open Badges 3.0 schema allows one, so each entry was checked on its own.": "credentialStatus 列出了 {count} 个条目（VC 2.0 允许）；Open Badges 3.0 数据模式只允许一个，因此逐个条目分别核查。",
 }

@@ -26,7 +26,7 @@ import jsonschema_rs
 
 from ._data import data_dir
 from .contexts import MICROCRED_V1
-from .i18n import t
+from .i18n import Text, t
 from .problems import MALFORMED_VALUE_ERROR, Problem
 
 OB_ACHIEVEMENT_CREDENTIAL = (
@@ -44,6 +44,8 @@ class SchemaReport:
     applied: tuple[str, ...]
     not_pinned: tuple[str, ...]
     problem: Problem | None
+    #: Deliberate deviations from a schema's letter, said out loud (see check_schemas).
+    notes: tuple[Text, ...] = ()
 
 
 class SchemaStore:
@@ -108,12 +110,25 @@ def check_schemas(document: Mapping[str, Any], store: SchemaStore | None = None)
     if MICROCRED_V1 in _as_list(document.get("@context", [])) and MICROCRED_SCHEMA not in wanted:
         wanted.append(MICROCRED_SCHEMA)
     document_without_proof = {k: v for k, v in document.items() if k != "proof"}
+    notes: list[Text] = []
     for url in wanted:
         # Schemas describe the credential; the proof is checked by the proof check. (The formal
         # OB schema demands an array where VC Data Integrity allows a single proof object.)
-        error = schemas.first_error(
-            url, document_without_proof if url != OB_ACHIEVEMENT_CREDENTIAL else dict(document)
-        )
+        variants = [document_without_proof if url != OB_ACHIEVEMENT_CREDENTIAL else dict(document)]
+        status = document.get("credentialStatus")
+        if url == OB_ACHIEVEMENT_CREDENTIAL and isinstance(status, list) and len(status) > 1:
+            # VC 2.0 allows several status entries (revocation and suspension); the OB 3.0
+            # schema allows one object. Each entry is checked on its own, and the deviation is
+            # reported in the check's message rather than hidden.
+            variants = [{**variants[0], "credentialStatus": entry} for entry in status]
+            notes.append(
+                t(
+                    "credentialStatus lists {count} entries, which VC 2.0 allows; the Open Badges 3.0 "
+                    "schema allows one, so each entry was checked on its own.",
+                    count=len(status),
+                )
+            )
+        error = next((e for e in (schemas.first_error(url, v) for v in variants) if e is not None), None)
         if error is not None:
             name = _schema_name(url)
             return SchemaReport(
@@ -129,7 +144,7 @@ def check_schemas(document: Mapping[str, Any], store: SchemaStore | None = None)
                     ),
                 ),
             )
-    return SchemaReport(tuple(wanted), tuple(not_pinned), None)
+    return SchemaReport(tuple(wanted), tuple(not_pinned), None, tuple(notes))
 
 
 def _schema_name(url: str) -> str:

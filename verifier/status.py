@@ -143,11 +143,18 @@ class Bitstring:
         self._bits = bytearray((entries * status_size + 7) // 8)
 
     @classmethod
-    def decode(cls, encoded: str, status_size: int = 1) -> Bitstring:
-        raw = decode_status_list(encoded)
+    def from_bytes(cls, raw: bytes, status_size: int = 1) -> Bitstring:
+        """A bitstring over a copy of ``raw`` (most significant bit first)."""
         bitstring = cls(max(1, len(raw) * 8 // status_size), status_size)
         bitstring._bits[:] = raw
         return bitstring
+
+    @classmethod
+    def decode(cls, encoded: str, status_size: int = 1) -> Bitstring:
+        return cls.from_bytes(decode_status_list(encoded), status_size)
+
+    def to_bytes(self) -> bytes:
+        return bytes(self._bits)
 
     def get(self, index: int) -> int:
         return read_status(bytes(self._bits), index, self.status_size)

@@ -58,13 +58,15 @@ def verify_credential(
     trust_lists: Sequence[TrustList] = (),
     resolver: DIDResolver | None = None,
     document_loader: DocumentLoader | None = None,
+    allow_loopback_http: bool = False,
 ) -> VerificationResult:
     """Verify one credential (JSON bytes/text, or an already-parsed object).
 
     With no ``fetch``, nothing touches the network: did:key still resolves, a did:web issuer
     resolves only from ``did_documents``, and a status list only from ``status_lists`` —
     otherwise the check is reported *unknown*, never passed. ``trust_lists`` decide the
-    ``trust`` check, which does not affect ``verified``.
+    ``trust`` check, which does not affect ``verified``. ``allow_loopback_http`` lets a did:web
+    on localhost be read over plain HTTP (local demos and tests only; the fetcher must allow it too).
     """
     moment = now or utc_now()
     source = (
@@ -76,7 +78,8 @@ def verify_credential(
         source=credential if isinstance(credential, bytes | str) else dict(credential),
         now=moment,
         max_clock_skew=max_clock_skew,
-        resolver=resolver or DIDResolver(fetch=fetch, documents=did_documents),
+        resolver=resolver
+        or DIDResolver(fetch=fetch, documents=did_documents, allow_loopback_http=allow_loopback_http),
         status_lists=source,
         trust_lists=tuple(trust_lists),
         accepted_cryptosuites=accepted_cryptosuites,

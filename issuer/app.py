@@ -1,0 +1,30 @@
+"""``create_app(settings)``: the issuer's FastAPI application, built from one settings object."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from verifier import __version__
+
+from .api import errors
+from .api.routes import admin, credentials, programmes, public
+from .identity import ensure_signing_key
+from .service import Service
+from .settings import Settings
+
+
+def create_app(settings: Settings | None = None, *, service: Service | None = None) -> FastAPI:
+    """Build the app. Pass ``settings`` (the CLI and production) or an open ``service`` (tests)."""
+    if service is None:
+        service = Service.open(settings or Settings())  # type: ignore[call-arg]  # from the environment
+        ensure_signing_key(service)
+    app = FastAPI(
+        title="microcred issuer",
+        version=__version__,
+        description="Issue, revoke and publish micro-major certificates (W3C VC 2.0 / Open Badges 3.0).",
+    )
+    app.state.service = service
+    errors.install(app, service.settings.lang)
+    for router in (public.router, programmes.router, credentials.router, admin.router):
+        app.include_router(router)
+    return app
