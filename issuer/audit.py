@@ -78,6 +78,42 @@ def record(
     return entry
 
 
+def record_many(
+    session: Session,
+    entries: list[tuple[str, str, str, dict[str, Any]]],
+    *,
+    at: datetime | None = None,
+) -> None:
+    """Append ``(actor, action, subject, details)`` entries in one go (a batch's issues).
+
+    The sequence numbers are reserved with one counter update, so the chain is the same as if
+    each entry had been recorded alone.
+    """
+    if not entries:
+        return
+    first = next_values(session, AUDIT_COUNTER, len(entries))
+    previous = session.get(AuditEntry, first - 1) if first > 1 else None
+    prev_hash = previous.hash if previous is not None else GENESIS
+    moment = (at or datetime.now(UTC)).replace(microsecond=0)
+    rows = []
+    for offset, (actor, action, subject, details) in enumerate(entries):
+        entry = AuditEntry(
+            seq=first + offset,
+            at=moment,
+            actor=actor,
+            action=action,
+            subject=subject,
+            details=dict(details),
+            prev_hash=prev_hash,
+            hash="",
+        )
+        entry.hash = _entry_hash(entry)
+        prev_hash = entry.hash
+        rows.append(entry)
+    session.add_all(rows)
+    session.flush()
+
+
 @dataclass(frozen=True, slots=True)
 class ChainReport:
     """The result of :func:`verify_chain`."""

@@ -12,6 +12,7 @@ college. The preview lists every learner with the exact reasons.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -263,26 +264,31 @@ def preview(service: Service, programme_code: str) -> Preview:
         return eligibility(service, session, get_programme(session, programme_code))
 
 
-def eligibility(service: Service, session: Session, programme: Programme) -> Preview:
-    """Every enrolled learner, eligible or not, with the exact reasons."""
+def eligibility(
+    service: Service, session: Session, programme: Programme, learner_ids: Collection[int] | None = None
+) -> Preview:
+    """Every enrolled learner (or just ``learner_ids``), eligible or not, with the exact reasons."""
     courses = courses_of(session, programme)
     approved = _approved_learners(session, programme)
-    issued = {
-        c.learner_id: c.certificate_number
-        for c in session.exec(
-            select(Credential).where(
-                Credential.programme_id == programme.id, col(Credential.superseded).is_(False)
-            )
-        )
-    }
-    records: dict[int, dict[str, CompletionRecord]] = {}
-    for row in session.exec(select(CompletionRecord).where(CompletionRecord.programme_id == programme.id)):
-        records.setdefault(row.learner_id, {})[row.course_code] = row
-    rows = session.exec(
+    wanted = list(learner_ids) if learner_ids is not None else None
+    issued_query = select(Credential).where(
+        Credential.programme_id == programme.id, col(Credential.superseded).is_(False)
+    )
+    records_query = select(CompletionRecord).where(CompletionRecord.programme_id == programme.id)
+    rows_query = (
         select(Enrolment, Learner)
         .where(Enrolment.programme_id == programme.id, Enrolment.learner_id == Learner.id)
         .order_by(col(Learner.student_number))
-    ).all()
+    )
+    if wanted is not None:
+        issued_query = issued_query.where(col(Credential.learner_id).in_(wanted))
+        records_query = records_query.where(col(CompletionRecord.learner_id).in_(wanted))
+        rows_query = rows_query.where(col(Learner.id).in_(wanted))
+    issued = {c.learner_id: c.certificate_number for c in session.exec(issued_query)}
+    records: dict[int, dict[str, CompletionRecord]] = {}
+    for row in session.exec(records_query):
+        records.setdefault(row.learner_id, {})[row.course_code] = row
+    rows = session.exec(rows_query).all()
     results = []
     for enrolment, learner in rows:
         own = records.get(learner.id or 0, {})
@@ -360,10 +366,12 @@ def approve(
                 )
             )
         current = eligibility(service, session, programme)
+        approved = _approved_learners(session, programme)
         ready = [
             e.learner_id
             for e in current.learners
             if not e.certificate_number
+            and e.learner_id not in approved
             and all(r.template == "waiting for the college's approval" for r in e.reasons)
         ]
         if not ready:

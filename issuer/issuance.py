@@ -21,25 +21,22 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
-
-from verifier import verify_credential
-from verifier.dataintegrity import add_proof
+from sqlmodel import Session, col, select
 
 from . import audit, identity, status_lists
 from .cohorts import LearnerEligibility, eligibility
-from .credential import Bilingual, CertificateDetails, CourseResult, StatusEntry, build_credential
+from .credential import Bilingual, CertificateDetails, CourseResult, StatusEntry
 from .credential import Institution as InstitutionInfo
 from .credential import Learner as LearnerInfo
 from .db import must, next_values, transaction
 from .errors import ServiceError
-from .fields import DEFAULT_INDUSTRY_FIELDS
 from .i18n import IssuerText, t
 from .lookup import find_credential
-from .models import CompletionRecord, Credential, IssueBatch, Learner, Programme, SigningKey
+from .models import CompletionRecord, Credential, Enrolment, IssueBatch, Learner, Programme, SigningKey
 from .programmes import get_programme, micro_major
 from .revocation import revoke_in_transaction
 from .service import Service
+from .signing import POOL_THRESHOLD, ChunkContext, Signing, SigningJob, default_workers
 
 Progress = Callable[[int, int], None]
 CHUNK = 100
@@ -74,8 +71,13 @@ def issue_programme(
     dry_run: bool = False,
     progress: Progress | None = None,
     chunk_size: int = CHUNK,
+    workers: int | None = None,
 ) -> BatchResult:
-    """Issue every eligible learner of a micro-major who has no certificate yet."""
+    """Issue every eligible learner of a micro-major who has no certificate yet.
+
+    ``workers`` processes build, sign and check credentials in parallel (default: one per core
+    for batches of at least :data:`~issuer.signing.POOL_THRESHOLD`, else none).
+    """
     with transaction(service.engine, write=False) as session:
         programme = get_programme(session, programme_code)
         preview = eligibility(service, session, programme)
@@ -88,7 +90,7 @@ def issue_programme(
         return result
     if not targets:
         return result
-    identity.ensure_signing_key(service, actor=actor)
+    key = identity.ensure_signing_key(service, actor=actor)
     with transaction(service.engine) as session:
         batch = IssueBatch(
             programme_id=programme.id or 0, actor=actor, started_at=service.now(), eligible=len(targets)
@@ -96,17 +98,27 @@ def issue_programme(
         session.add(batch)
         session.flush()
         result.batch_id = batch.id
+    if workers is None:
+        workers = default_workers() if len(targets) >= POOL_THRESHOLD else 1
+    signer = identity.signer_for(service, key)
+    seed = service.keys.private_seed(key.fingerprint) if workers > 1 else None
     done = 0
-    for start in range(0, len(targets), chunk_size):
-        chunk = targets[start : start + chunk_size]
-        result.issued.extend(
-            _issue_chunk(
-                service, programme_code, [e.learner_id for e in chunk], actor=actor, batch_id=result.batch_id
+    with Signing(signer, seed, workers=workers) as signing:
+        for start in range(0, len(targets), chunk_size):
+            chunk = targets[start : start + chunk_size]
+            result.issued.extend(
+                _issue_chunk(
+                    service,
+                    signing,
+                    programme_code,
+                    [e.learner_id for e in chunk],
+                    actor=actor,
+                    batch_id=result.batch_id,
+                )
             )
-        )
-        done += len(chunk)
-        if progress is not None:
-            progress(done, len(targets))
+            done += len(chunk)
+            if progress is not None:
+                progress(done, len(targets))
     with transaction(service.engine) as session:
         batch_row = must(session.get(IssueBatch, result.batch_id), "issue batch")
         batch_row.issued = len(result.issued)
@@ -117,13 +129,19 @@ def issue_programme(
 
 
 def _issue_chunk(
-    service: Service, programme_code: str, learner_ids: list[int], *, actor: str, batch_id: int | None
+    service: Service,
+    signing: Signing,
+    programme_code: str,
+    learner_ids: list[int],
+    *,
+    actor: str,
+    batch_id: int | None,
 ) -> list[IssuedCredential]:
     for _attempt in range(MAX_RACE_RETRIES):
         try:
             with transaction(service.engine) as session:
                 return _issue_in_transaction(
-                    service, session, programme_code, learner_ids, actor=actor, batch_id=batch_id
+                    service, session, signing, programme_code, learner_ids, actor=actor, batch_id=batch_id
                 )
         except IntegrityError:
             # Another worker issued some of these learners meanwhile: retry; the re-check
@@ -140,6 +158,7 @@ def _issue_chunk(
 def _issue_in_transaction(
     service: Service,
     session: Session,
+    signing: Signing,
     programme_code: str,
     learner_ids: list[int],
     *,
@@ -147,8 +166,19 @@ def _issue_in_transaction(
     batch_id: int | None,
     replaces: Credential | None = None,
 ) -> list[IssuedCredential]:
+    """Prepare (database reads and reservations) → sign and check (CPU) → store (bulk writes)."""
     programme = get_programme(session, programme_code)
-    current = {e.learner_id: e for e in eligibility(service, session, programme).learners}
+    # Claim the learners: another worker issuing the same programme skips the ones this
+    # transaction holds (PostgreSQL SKIP LOCKED; SQLite serializes writers anyway).
+    claimed = set(
+        session.exec(
+            select(Enrolment.learner_id)
+            .where(Enrolment.programme_id == programme.id, col(Enrolment.learner_id).in_(learner_ids))
+            .with_for_update(skip_locked=True)
+        ).all()
+    )
+    learner_ids = [i for i in learner_ids if i in claimed]
+    current = {e.learner_id: e for e in eligibility(service, session, programme, learner_ids).learners}
     ready = [
         current[i]
         for i in learner_ids
@@ -157,29 +187,22 @@ def _issue_in_transaction(
     if not ready:
         return []
     key = must(identity.active_key(session), "active signing key")
-    signer = identity.signer_for(service, key)
-    spec = micro_major(service, session, programme)
     institution = identity.get_institution(session)
-    institution_info = InstitutionInfo(
-        service.did, Bilingual(institution.name_zh, institution.name_en), institution.code, institution.url
-    )
     now = service.now()
-    year = now.year
-    first_number = next_values(session, f"certificate:{programme.code}:{year}", len(ready))
+    first_number = next_values(session, f"certificate:{programme.code}:{now.year}", len(ready))
     allocations = {
         purpose: status_lists.allocate(service, session, purpose, len(ready))
         for purpose in service.settings.purposes
     }
-    did_document = identity.did_document(service, session)
-    lists_by_url = {
-        service.status_list_url(sl.purpose, sl.number): json.loads(sl.document)
-        for entries in allocations.values()
-        for sl, _index in entries[:1]
+    learners = {
+        learner.id: learner
+        for learner in session.exec(select(Learner).where(col(Learner.id).in_([e.learner_id for e in ready])))
     }
-    issued: list[IssuedCredential] = []
-    for position, learner_state in enumerate(ready):
-        learner = must(session.get(Learner, learner_state.learner_id), "learner")
-        number = f"{programme.code}-{year}-{first_number + position:06d}"
+    results = _results(session, programme, [e.learner_id for e in ready])
+    numbers = [f"{programme.code}-{now.year}-{first_number + position:06d}" for position in range(len(ready))]
+    jobs = []
+    for position, state in enumerate(ready):
+        learner = learners[state.learner_id]
         entries = tuple(
             StatusEntry(
                 purpose,
@@ -189,86 +212,98 @@ def _issue_in_transaction(
             for purpose in service.settings.purposes
         )
         details = CertificateDetails(
-            certificate_number=number,
-            valid_from=now,
-            study_start=learner_state.study_start,
-            study_end=learner_state.study_end,
-            status=entries,
+            numbers[position], now, state.study_start, state.study_end, status=entries
         )
-        document = build_credential(
-            institution_info,
-            spec,
-            LearnerInfo(learner.name, learner.name_en, learner.student_number, learner.did),
-            _results(session, programme, learner),
-            details,
-            industry_fields=DEFAULT_INDUSTRY_FIELDS,
+        jobs.append(
+            SigningJob(
+                LearnerInfo(learner.name, learner.name_en, learner.student_number, learner.did),
+                tuple(results.get(state.learner_id, ())),
+                details,
+            )
         )
-        signed = add_proof(document, signer, created=now)
-        _check_before_storing(signed, now, did_document, lists_by_url, service)
-        revocation_list, revocation_index = allocations["revocation"][position]
-        suspension = allocations.get("suspension")
-        credential = Credential(
+    lists_used = {sl.id: sl for entries in allocations.values() for sl, _index in entries}.values()
+    context = ChunkContext(
+        institution=InstitutionInfo(
+            service.did,
+            Bilingual(institution.name_zh, institution.name_en),
+            institution.code,
+            institution.url,
+        ),
+        micro_major=micro_major(service, session, programme),
+        now=now,
+        did=service.did,
+        did_document=identity.did_document(service, session),
+        status_lists={
+            service.status_list_url(sl.purpose, sl.number): json.loads(sl.document) for sl in lists_used
+        },
+    )
+    signed_documents = signing.sign(context, jobs)
+
+    suspension = allocations.get("suspension")
+    credentials = [
+        Credential(
             credential_id=signed["id"],
-            certificate_number=number,
+            certificate_number=numbers[position],
             programme_id=programme.id or 0,
-            learner_id=learner.id or 0,
+            learner_id=state.learner_id,
             key_id=key.id or 0,
             batch_id=batch_id,
             document=json.dumps(signed, ensure_ascii=False, separators=(",", ":")),
             issued_at=now,
-            revocation_list_id=revocation_list.id or 0,
-            revocation_index=revocation_index,
+            revocation_list_id=allocations["revocation"][position][0].id or 0,
+            revocation_index=allocations["revocation"][position][1],
             suspension_list_id=suspension[position][0].id if suspension else None,
             suspension_index=suspension[position][1] if suspension else None,
             replaces_id=replaces.id if replaces else None,
         )
-        session.add(credential)
-        session.flush()
-        audit.record(
-            session,
-            actor=actor,
-            action="credential.reissue" if replaces else "credential.issue",
-            subject=number,
-            details={
-                "credential": signed["id"],
-                "student": learner.student_number,
-                "programme": programme.code,
-                "key": key.fragment,
-            }
-            | ({"replaces": replaces.certificate_number} if replaces else {}),
-            at=now,
+        for position, (state, signed) in enumerate(zip(ready, signed_documents, strict=True))
+    ]
+    session.add_all(credentials)
+    session.flush()
+    action = "credential.reissue" if replaces else "credential.issue"
+    audit.record_many(
+        session,
+        [
+            (
+                actor,
+                action,
+                credential.certificate_number,
+                {
+                    "credential": credential.credential_id,
+                    "student": learners[credential.learner_id].student_number,
+                    "programme": programme.code,
+                    "key": key.fragment,
+                }
+                | ({"replaces": replaces.certificate_number} if replaces else {}),
+            )
+            for credential in credentials
+        ],
+        at=now,
+    )
+    return [
+        IssuedCredential(
+            c.certificate_number,
+            c.credential_id,
+            learners[c.learner_id].student_number,
+            learners[c.learner_id].name,
+            signed,
         )
-        issued.append(IssuedCredential(number, signed["id"], learner.student_number, learner.name, signed))
-    return issued
+        for c, signed in zip(credentials, signed_documents, strict=True)
+    ]
 
 
-def _results(session: Session, programme: Programme, learner: Learner) -> list[CourseResult]:
+def _results(session: Session, programme: Programme, learner_ids: list[int]) -> dict[int, list[CourseResult]]:
     records = session.exec(
         select(CompletionRecord).where(
-            CompletionRecord.programme_id == programme.id, CompletionRecord.learner_id == learner.id
+            CompletionRecord.programme_id == programme.id, col(CompletionRecord.learner_id).in_(learner_ids)
         )
     )
-    return [CourseResult(r.course_code, r.grade, r.passed) for r in records]
-
-
-def _check_before_storing(
-    signed: dict[str, Any], now: Any, did_document: dict[str, Any], lists: dict[str, Any], service: Service
-) -> None:
-    result = verify_credential(signed, now=now, did_documents={service.did: did_document}, status_lists=lists)
-    if not result.verified:
-        failures = [f"{c.id}: {c.message_in('en')}" for c in result.checks if c.required and not c.ok]
-        raise ServiceError(
-            500,
-            "self-check-failed",
-            t("Issued credential failed verification"),
-            t(
-                "microcred's own verifier rejected a credential it just signed; nothing was stored. {failures}",
-                failures="; ".join(failures),
-            ),
+    results: dict[int, list[CourseResult]] = {}
+    for record in records:
+        results.setdefault(record.learner_id, []).append(
+            CourseResult(record.course_code, record.grade, record.passed)
         )
-
-
-# --- Reissue ----------------------------------------------------------------------------------
+    return results
 
 
 def reissue(service: Service, reference: str, *, reason: str, actor: str) -> IssuedCredential:
@@ -293,11 +328,20 @@ def reissue(service: Service, reference: str, *, reason: str, actor: str) -> Iss
         old.superseded = True
         session.add(old)
         session.flush()
-        new = _issue_in_transaction(
-            service, session, programme.code, [old.learner_id], actor=actor, batch_id=None, replaces=old
-        )
+        key = must(identity.active_key(session), "active signing key")
+        with Signing(identity.signer_for(service, key), None, workers=1) as signing:
+            new = _issue_in_transaction(
+                service,
+                session,
+                signing,
+                programme.code,
+                [old.learner_id],
+                actor=actor,
+                batch_id=None,
+                replaces=old,
+            )
         if not new:
-            state = eligibility(service, session, programme)
+            state = eligibility(service, session, programme, [old.learner_id])
             reasons: Sequence[IssuerText] = next(
                 (e.reasons for e in state.learners if e.learner_id == old.learner_id), ()
             )

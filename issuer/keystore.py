@@ -353,6 +353,15 @@ class KeyStore:
                     self._private_keys[fingerprint] = private_key
         return Ed25519Signer(private_key, verification_method)
 
+    def private_seed(self, fingerprint: str) -> bytes:
+        """The raw 32-byte seed of ``fingerprint``, for the issuer's own signing worker processes.
+
+        It crosses only the local pipe to a worker the issuer itself starts
+        (:mod:`issuer.signing`); never log it, never send it anywhere else.
+        """
+        self.signer(fingerprint, "unused#seed")  # decrypt (and cache) on first use
+        return self._private_keys[fingerprint].private_bytes_raw()
+
     def generate(self) -> StoredKey:
         """Create a new Ed25519 key and store it encrypted."""
         return self._store(Ed25519PrivateKey.generate())

@@ -52,7 +52,7 @@ __all__ = [
 #: Largest file accepted (10 MiB).
 MAX_BYTES: Final = 10 * 1024 * 1024
 #: Most data rows (non-empty rows below the header) accepted in one file.
-MAX_ROWS: Final = 50_000
+MAX_ROWS: Final = 200_000
 #: Most problems listed one by one; the rest are counted in a last problem.
 MAX_PROBLEMS: Final = 100
 #: The header row is looked for in this many rows at the top of the file...

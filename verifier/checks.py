@@ -454,7 +454,14 @@ def _check_entry(v: Verification, raw: Mapping[str, Any], position: int) -> dict
     entry = parse_status_entry(raw, f"$.credentialStatus[{position}]")
     document = v.status_lists.get(entry.list_url)
     credential = document.credential
-    list_check = _verify_status_list(v, credential, entry.list_url)
+    issuer = v.facts.issuer.id if v.facts and v.facts.issuer else None
+    cached = v.status_lists.verified_list(entry.list_url, credential, issuer)
+    if cached is None:
+        list_check = _verify_status_list(v, credential, entry.list_url)
+        bitstring = decode_status_list(list_check.get("encodedList", ""))
+        v.status_lists.remember_verified(entry.list_url, credential, issuer, list_check, bitstring)
+    else:
+        list_check, bitstring = cached
     purposes = _as_list(list_check.get("statusPurpose"))
     if entry.purpose not in purposes:
         raise ProblemError(
@@ -469,7 +476,6 @@ def _check_entry(v: Verification, raw: Mapping[str, Any], position: int) -> dict
                 ),
             )
         )
-    bitstring = decode_status_list(list_check.get("encodedList", ""))
     check_bitstring_length(bitstring, entry.size)
     value = read_status(bitstring, entry.index, entry.size)
     if entry.purpose == REVOCATION:

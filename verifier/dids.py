@@ -296,7 +296,9 @@ class DIDResolver:
         if did.startswith("did:key:"):
             document = resolve_did_key(did)
         elif did.startswith("did:web:"):
-            document = self._fetch_document(did, did_web_url(did, allow_loopback_http=self._allow_loopback_http))
+            document = self._fetch_document(
+                did, did_web_url(did, allow_loopback_http=self._allow_loopback_http)
+            )
         elif did.startswith("https://"):
             # A controller document at an HTTPS URL (Controlled Identifiers 1.0 §3.3), as the
             # 1EdTech Open Badges test vector uses.

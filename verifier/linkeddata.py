@@ -29,6 +29,7 @@ from pyld.context_resolver import ContextResolver
 from .canonical import canonize_jcs
 from .contexts import VC_V1, VC_V2, DocumentLoader, default_store
 from .i18n import t
+from .memo import Memo, content_key
 from .problems import (
     DATA_LOSS_DETECTION_ERROR,
     MALFORMED_VALUE_ERROR,
@@ -62,6 +63,10 @@ def _path(parent: JsonPath, key: str | int) -> JsonPath:
 _NON_PROPAGATING_CLONES: dict[str, dict[str, Any]] = {}
 _EMBEDDED_CONTEXT_KEYS: dict[int, tuple[Any, str]] = {}
 _MEMO_LIMIT = 4096
+_EXPANDED_IRIS: dict[tuple[str, str, Any, bool], Any] = {}
+_IRI_MEMO_LIMIT = 100_000
+_MISSING = object()
+_EXPANSIONS: Memo[list[Any]] = Memo(256)
 
 
 class _Processor(jsonld.JsonLdProcessor):  # type: ignore[misc]
@@ -87,6 +92,30 @@ class _Processor(jsonld.JsonLdProcessor):  # type: ignore[misc]
         return super()._process_context(
             active_ctx, local_ctx, options, override_protected, propagate, validate_scoped, cycles
         )
+
+    def _expand_iri(  # noqa: PLR0917 - pyld's signature
+        self,
+        active_ctx: dict[str, Any],
+        value: Any,
+        base: Any = None,
+        vocab: bool = False,
+        local_ctx: Any = None,
+        defined: Any = None,
+    ) -> Any:
+        # Outside context processing, the result depends only on the (immutable, cached)
+        # active context, the value, the base and vocab: memoize it. Expansion calls this for
+        # every key and type, ~450 times per credential, almost always with the same inputs.
+        uuid_ = active_ctx.get("_uuid")
+        if local_ctx is not None or uuid_ is None or not isinstance(value, str):
+            return super()._expand_iri(active_ctx, value, base, vocab, local_ctx, defined)
+        key = (uuid_, value, base, vocab)
+        found = _EXPANDED_IRIS.get(key, _MISSING)
+        if found is _MISSING:
+            found = super()._expand_iri(active_ctx, value, base, vocab, local_ctx, defined)
+            if len(_EXPANDED_IRIS) >= _IRI_MEMO_LIMIT:
+                _EXPANDED_IRIS.clear()  # values include document IRIs: keep the memo bounded
+            _EXPANDED_IRIS[key] = found
+        return found
 
 
 class _Resolver(ContextResolver):  # type: ignore[misc]
@@ -236,7 +265,17 @@ def check_compacted_form(document: Any, path: JsonPath = "$", *, root: bool = Tr
 
 
 def expand(document: Mapping[str, Any], loader: DocumentLoader | None = None) -> list[Any]:
-    """Expand ``document`` strictly; raise a problem on anything that would not be signed."""
+    """Expand ``document`` strictly; raise a problem on anything that would not be signed.
+
+    Results are memoized by content (:mod:`verifier.memo`); only successes are kept.
+    """
+    key = content_key(document)
+    return _EXPANSIONS.get_or_compute(
+        None if key is None else (id(loader), key), lambda: _expand(document, loader)
+    )
+
+
+def _expand(document: Mapping[str, Any], loader: DocumentLoader | None) -> list[Any]:
     dropped: list[str] = []
     try:
         processor = _Processor(on_property_dropped=dropped.append)

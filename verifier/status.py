@@ -257,6 +257,7 @@ class StatusListSource:
         self._fetch = fetch
         self._documents = {url: dict(doc) for url, doc in (documents or {}).items()}
         self._revoked: set[tuple[str, int]] = set()
+        self._verified: dict[tuple[str, str | None], tuple[Mapping[str, Any], Any, bytes]] = {}
         self._lock = threading.Lock()
 
     def get(self, url: str) -> StatusListDocument:
@@ -279,6 +280,26 @@ class StatusListSource:
                 t("The status list is not a JSON object."),
             )
         return StatusListDocument(url, credential)
+
+    def verified_list(
+        self, url: str, credential: Mapping[str, Any], issuer: str | None
+    ) -> tuple[Any, bytes] | None:
+        """The result of an earlier verification of this very list document for ``issuer``.
+
+        A batch that checks many credentials against one list (the issuer's own self-check, a
+        verifier with a cached list) verifies the list's signature and decodes its bits once.
+        """
+        with self._lock:
+            found = self._verified.get((url, issuer))
+        if found is None or found[0] is not credential:
+            return None
+        return found[1], found[2]
+
+    def remember_verified(
+        self, url: str, credential: Mapping[str, Any], issuer: str | None, result: Any, bits: bytes
+    ) -> None:
+        with self._lock:
+            self._verified[(url, issuer)] = (credential, result, bits)
 
     def remember_revoked(self, url: str, index: int) -> None:
         """Record that ``index`` of ``url`` was seen revoked (revocation never reverts)."""

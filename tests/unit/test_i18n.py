@@ -58,3 +58,34 @@ def test_rendering_fills_parameters_and_nests() -> None:
     assert outer.render("zh") == "无法获取状态列表 https://y.example：无法连接 https://x.example。"
     assert str(outer) == outer.render("en")
     assert Text("untranslated").render("zh") == "untranslated"
+
+
+def _issuer_templates() -> list[str]:
+    found: list[str] = []
+    for path in sorted((ROOT / "issuer").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id in ("t", "Text")
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+                and isinstance(node.args[0].value, str)
+            ):
+                found.append(node.args[0].value)
+    return found
+
+
+@pytest.mark.parametrize("template", sorted(set(_issuer_templates())))
+def test_every_issuer_template_has_a_chinese_translation(template: str) -> None:
+    from issuer.i18n import ISSUER_ZH
+
+    translation = ISSUER_ZH.get(template) or ZH.get(template)
+    assert translation is not None, template
+    assert placeholders(translation) == placeholders(template)
+
+
+def test_no_stale_issuer_service_translations() -> None:
+    from issuer.i18n_zh_service import ZH as SERVICE_ZH
+
+    assert sorted(set(SERVICE_ZH) - set(_issuer_templates())) == []

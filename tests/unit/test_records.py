@@ -598,12 +598,14 @@ def test_file_larger_than_the_byte_limit_is_refused() -> None:
     )
 
 
-def test_more_than_max_rows_is_refused() -> None:
-    lines = (f"{i},学生{i},AI101,70" for i in range(MAX_ROWS + 1))
+def test_more_than_max_rows_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert MAX_ROWS == 200_000  # 10,000 learners × 8 courses fit in one file
+    monkeypatch.setattr(records, "MAX_ROWS", 50)
+    lines = (f"{i},学生{i},AI101,70" for i in range(51))
     assert _only_problem(_csv(*lines)) == (
         None,
         None,
-        "The file has more than 50000 rows of records; split it into smaller files and import them one by one.",
+        "The file has more than 50 rows of records; split it into smaller files and import them one by one.",
     )
 
 

@@ -106,6 +106,33 @@ def _apply(
     return {"action": action, "changed": [c.certificate_number for c in changed]}
 
 
+# The bulk routes come before /{reference}/…, which would otherwise match /bulk/revoke.
+class BulkChange(BaseModel):
+    action: str = Field(pattern="^(revoke|suspend|unsuspend)$")
+    certificate_numbers: list[str] = Field(min_length=1, max_length=10_000)
+    reason: str | None = Field(None, max_length=500)
+
+
+@router.post("/bulk", summary="Revoke, suspend or unsuspend many certificates at once (all or nothing)")
+def bulk(
+    body: BulkChange, service: ServiceDep, principal: Annotated[Principal, Depends(scope("revoke"))]
+) -> dict[str, Any]:
+    return _apply(service, body.certificate_numbers, body.action, body.reason, principal.username)
+
+
+@router.post("/bulk/{action}", summary="Bulk change from a CSV of certificate numbers")
+async def bulk_csv(
+    action: str,
+    request: Request,
+    service: ServiceDep,
+    principal: Annotated[Principal, Depends(scope("revoke"))],
+    reason: Annotated[str | None, Query(max_length=500)] = None,
+    file: UploadFile | None = None,
+) -> dict[str, Any]:
+    data, _name = await read_upload(request, file)
+    return _apply(service, read_certificate_numbers(data), action, reason, principal.username)
+
+
 @router.post("/{reference}/revoke", summary="Revoke (permanent; reason required, not published)")
 def revoke_one(
     reference: str,
@@ -151,29 +178,3 @@ def reissue_one(
         "certificateNumber": new.certificate_number,
         "credentialId": new.credential_id,
     }
-
-
-class BulkChange(BaseModel):
-    action: str = Field(pattern="^(revoke|suspend|unsuspend)$")
-    certificate_numbers: list[str] = Field(min_length=1, max_length=10_000)
-    reason: str | None = Field(None, max_length=500)
-
-
-@router.post("/bulk", summary="Revoke, suspend or unsuspend many certificates at once (all or nothing)")
-def bulk(
-    body: BulkChange, service: ServiceDep, principal: Annotated[Principal, Depends(scope("revoke"))]
-) -> dict[str, Any]:
-    return _apply(service, body.certificate_numbers, body.action, body.reason, principal.username)
-
-
-@router.post("/bulk/{action}", summary="Bulk change from a CSV of certificate numbers")
-async def bulk_csv(
-    action: str,
-    request: Request,
-    service: ServiceDep,
-    principal: Annotated[Principal, Depends(scope("revoke"))],
-    reason: Annotated[str | None, Query(max_length=500)] = None,
-    file: UploadFile | None = None,
-) -> dict[str, Any]:
-    data, _name = await read_upload(request, file)
-    return _apply(service, read_certificate_numbers(data), action, reason, principal.username)

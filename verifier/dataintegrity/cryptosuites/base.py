@@ -10,10 +10,12 @@ from typing import Any
 from ...canonical import canonize_jcs, canonize_quads
 from ...contexts import DocumentLoader
 from ...linkeddata import strict_expand
+from ...memo import Memo, content_key
 from ...multikey import Algorithm
 from ...rdf import expanded_to_quads
 
 DATA_INTEGRITY_PROOF = "DataIntegrityProof"
+_CANONICAL: Memo[bytes] = Memo(256)
 
 #: Canonicalizes a JSON-LD document given the hash the suite uses ("sha256" / "sha384"). The
 #: last argument is the document's strict expansion when the caller already has it.
@@ -26,10 +28,17 @@ def rdfc_canonicalize(
     loader: DocumentLoader | None,
     expanded: list[Any] | None = None,
 ) -> bytes:
-    """RDFC-1.0 of the strictly expanded document (the *-rdfc-* suites' transformation)."""
-    if expanded is None:
-        expanded = strict_expand(document, loader)
-    return canonize_quads(expanded_to_quads(expanded), hash_algorithm=hash_name).encode("utf-8")
+    """RDFC-1.0 of the strictly expanded document (the *-rdfc-* suites' transformation).
+
+    Memoized by content and hash (:mod:`verifier.memo`), like the expansion itself.
+    """
+
+    def compute() -> bytes:
+        tree = expanded if expanded is not None else strict_expand(document, loader)
+        return canonize_quads(expanded_to_quads(tree), hash_algorithm=hash_name).encode("utf-8")
+
+    key = content_key(document)
+    return _CANONICAL.get_or_compute(None if key is None else (id(loader), hash_name, key), compute)
 
 
 def jcs_canonicalize(
