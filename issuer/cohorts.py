@@ -93,21 +93,22 @@ def import_records(
         session.flush()
         created = updated = unchanged = 0
         changes: list[dict[str, str]] = []
+        _enrol_all(session, programme, learners, rows)
+        existing_records = {
+            (r.learner_id, r.course_code): r
+            for r in session.exec(
+                select(CompletionRecord).where(CompletionRecord.programme_id == programme.id)
+            )
+        }
+        new_records = []
         for row in rows:
-            learner = learners[row.student_number]
-            _enrol(session, programme, learner, row)
-            existing = session.exec(
-                select(CompletionRecord).where(
-                    CompletionRecord.programme_id == programme.id,
-                    CompletionRecord.learner_id == learner.id,
-                    CompletionRecord.course_code == row.course_code,
-                )
-            ).first()
+            learner_id = learners[row.student_number].id or 0
+            existing = existing_records.get((learner_id, row.course_code))
             if existing is None:
-                session.add(
+                new_records.append(
                     CompletionRecord(
                         programme_id=programme.id or 0,
-                        learner_id=learner.id or 0,
+                        learner_id=learner_id,
                         course_code=row.course_code,
                         grade=row.grade,
                         passed=row.passed,
@@ -139,6 +140,8 @@ def import_records(
                 existing.import_id = batch.id or 0
                 session.add(existing)
                 updated += 1
+        session.add_all(new_records)
+        session.flush()
         audit.record(
             session,
             actor=actor,
@@ -163,22 +166,34 @@ def _where(line: int | None, column: str | None) -> str | None:
 
 
 def _learners(session: Session, rows: list[CompletionRow]) -> dict[str, Learner]:
-    learners: dict[str, Learner] = {}
-    conflicts: list[ErrorItem] = []
+    """The learners of ``rows``, created where new; a known number with another name is refused."""
+    first_rows: dict[str, CompletionRow] = {}
     for row in rows:
-        if row.student_number in learners:
-            continue
-        learner = session.exec(select(Learner).where(Learner.student_number == row.student_number)).first()
+        first_rows.setdefault(row.student_number, row)
+    numbers = list(first_rows)
+    learners: dict[str, Learner] = {}
+    for start in range(0, len(numbers), 1000):  # bounded IN lists
+        part = numbers[start : start + 1000]
+        learners.update(
+            {
+                x.student_number: x
+                for x in session.exec(select(Learner).where(col(Learner.student_number).in_(part)))
+            }
+        )
+    conflicts: list[ErrorItem] = []
+    created = []
+    for number, row in first_rows.items():
+        learner = learners.get(number)
         if learner is None:
-            learner = Learner(student_number=row.student_number, name=row.name, name_en=row.name_en)
-            session.add(learner)
-            session.flush()
+            learner = Learner(student_number=number, name=row.name, name_en=row.name_en)
+            learners[number] = learner
+            created.append(learner)
         elif learner.name != row.name:
             conflicts.append(
                 ErrorItem(
                     t(
                         "student {number} is {known} in earlier records but {given} in this file",
-                        number=row.student_number,
+                        number=number,
                         known=learner.name,
                         given=row.name,
                     ),
@@ -188,7 +203,6 @@ def _learners(session: Session, rows: list[CompletionRow]) -> dict[str, Learner]
         elif row.name_en and not learner.name_en:
             learner.name_en = row.name_en
             session.add(learner)
-        learners[row.student_number] = learner
     if conflicts:
         raise invalid(
             t("Names do not match"),
@@ -197,21 +211,33 @@ def _learners(session: Session, rows: list[CompletionRow]) -> dict[str, Learner]
             ),
             conflicts,
         )
+    session.add_all(created)
+    session.flush()
     return learners
 
 
-def _enrol(session: Session, programme: Programme, learner: Learner, row: CompletionRow) -> None:
-    enrolment = session.exec(
-        select(Enrolment).where(Enrolment.programme_id == programme.id, Enrolment.learner_id == learner.id)
-    ).first()
-    if enrolment is None:
-        session.add(
-            Enrolment(programme_id=programme.id or 0, learner_id=learner.id or 0, enrolled_on=row.enrolled_on)
-        )
-        session.flush()
-    elif row.enrolled_on and enrolment.enrolled_on != row.enrolled_on:
-        enrolment.enrolled_on = row.enrolled_on
-        session.add(enrolment)
+def _enrol_all(
+    session: Session, programme: Programme, learners: dict[str, Learner], rows: list[CompletionRow]
+) -> None:
+    """Enrol every learner of the file (once), keeping the latest enrolment date given."""
+    enrolled_on: dict[int, date | None] = {}
+    for row in rows:
+        learner_id = learners[row.student_number].id or 0
+        if row.enrolled_on or learner_id not in enrolled_on:
+            enrolled_on[learner_id] = row.enrolled_on or enrolled_on.get(learner_id)
+    existing = {
+        e.learner_id: e for e in session.exec(select(Enrolment).where(Enrolment.programme_id == programme.id))
+    }
+    new = []
+    for learner_id, day in enrolled_on.items():
+        enrolment = existing.get(learner_id)
+        if enrolment is None:
+            new.append(Enrolment(programme_id=programme.id or 0, learner_id=learner_id, enrolled_on=day))
+        elif day and enrolment.enrolled_on != day:
+            enrolment.enrolled_on = day
+            session.add(enrolment)
+    session.add_all(new)
+    session.flush()
 
 
 # --- Eligibility -------------------------------------------------------------------------------

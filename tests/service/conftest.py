@@ -73,7 +73,9 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template
     yield url
 
 
-def make_service(database_url: str, keys_dir: Path, *, policy: str = "lenient", **settings: object) -> Service:
+def make_service(
+    database_url: str, keys_dir: Path, *, policy: str = "lenient", **settings: object
+) -> Service:
     config = Settings(
         database_url=database_url,
         keys_dir=keys_dir,
@@ -95,7 +97,12 @@ def service(database_url: str, tmp_path: Path) -> Iterator[Service]:
     svc = make_service(database_url, tmp_path / "keys")
     set_institution(
         svc,
-        InstitutionInfo("示范科技大学", "Demonstration University of Science and Technology", "4199999999", "example.edu.cn"),
+        InstitutionInfo(
+            "示范科技大学",
+            "Demonstration University of Science and Technology",
+            "4199999999",
+            "example.edu.cn",
+        ),
         actor="test",
     )
     ensure_signing_key(svc, actor="test")

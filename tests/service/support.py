@@ -35,7 +35,9 @@ def issue_worker(database_url: str, keys_dir: str, code: str, start_at: float) -
     service = make_service(database_url, Path(keys_dir))
     _wait_until(start_at)
     try:
-        return [c.certificate_number for c in issue_programme(service, code, actor="worker", chunk_size=10).issued]
+        return [
+            c.certificate_number for c in issue_programme(service, code, actor="worker", chunk_size=10).issued
+        ]
     finally:
         service.close()
 
@@ -46,7 +48,10 @@ def revoke_worker(database_url: str, keys_dir: str, numbers: list[str], start_at
     try:
         changed = []
         for number in numbers:  # one transaction each, to interleave with the other worker
-            changed += [c.certificate_number for c in change_status(service, [number], REVOKE, reason="concurrency test", actor="worker")]
+            changed += [
+                c.certificate_number
+                for c in change_status(service, [number], REVOKE, reason="concurrency test", actor="worker")
+            ]
         return changed
     finally:
         service.close()

@@ -26,7 +26,9 @@ def client(service: Service) -> Iterator[TestClient]:
         yield test_client
 
 
-def token(service: Service, role: str, *, college: str | None = None, scopes: list[str] | None = None) -> dict[str, str]:
+def token(
+    service: Service, role: str, *, college: str | None = None, scopes: list[str] | None = None
+) -> dict[str, str]:
     name = f"{role}-{college or 'all'}-{len(scopes or [])}"
     accounts.create_user(service, name, password=PASSWORD, role=role, college_code=college, actor="test")
     secret = accounts.create_token(service, name, name="test", scopes=scopes, actor="test")
@@ -44,14 +46,22 @@ def assert_problem(response: Any, status: int) -> dict[str, Any]:
 
 
 def seed(client: TestClient, headers: dict[str, str]) -> None:
-    response = client.post("/api/programmes", headers=headers, files={"file": (PROGRAMME_FILE.name, PROGRAMME_FILE.read_bytes())})
+    response = client.post(
+        "/api/programmes", headers=headers, files={"file": (PROGRAMME_FILE.name, PROGRAMME_FILE.read_bytes())}
+    )
     assert response.status_code == 201, response.text
-    response = client.post(f"/api/programmes/{CODE}/records", headers=headers, files={"file": ("成绩.csv", cohort_csv(), "text/csv")})
+    response = client.post(
+        f"/api/programmes/{CODE}/records",
+        headers=headers,
+        files={"file": ("成绩.csv", cohort_csv(), "text/csv")},
+    )
     assert response.status_code == 200, response.text
     assert response.json()["learners"] == 12
 
 
-def test_public_did_document_and_status_lists_need_no_account_and_cache(client: TestClient, service: Service) -> None:
+def test_public_did_document_and_status_lists_need_no_account_and_cache(
+    client: TestClient, service: Service
+) -> None:
     registrar = token(service, "registrar")
     seed(client, registrar)
     client.post(f"/api/programmes/{CODE}/issue", headers=registrar)
@@ -66,7 +76,12 @@ def test_public_did_document_and_status_lists_need_no_account_and_cache(client: 
     assert client.get("/status/revocation/1", headers={"If-None-Match": etag}).status_code == 304
     # A revocation changes the list, so its ETag changes.
     number = client.get("/api/credentials", headers=registrar).json()[0]["certificateNumber"]
-    assert client.post(f"/api/credentials/{number}/revoke", headers=registrar, json={"reason": "issued in error"}).status_code == 200
+    assert (
+        client.post(
+            f"/api/credentials/{number}/revoke", headers=registrar, json={"reason": "issued in error"}
+        ).status_code
+        == 200
+    )
     changed = client.get("/status/revocation/1", headers={"If-None-Match": etag})
     assert changed.status_code == 200
     assert changed.headers["etag"] != etag
@@ -74,7 +89,11 @@ def test_public_did_document_and_status_lists_need_no_account_and_cache(client: 
 
 
 def test_state_changes_need_a_token(client: TestClient) -> None:
-    for method, path in (("post", "/api/programmes"), ("post", f"/api/programmes/{CODE}/issue"), ("post", "/api/credentials/X/revoke")):
+    for method, path in (
+        ("post", "/api/programmes"),
+        ("post", f"/api/programmes/{CODE}/issue"),
+        ("post", "/api/credentials/X/revoke"),
+    ):
         body = assert_problem(getattr(client, method)(path, json={}), 401)
         assert body["type"].endswith("#unauthorized")
     assert_problem(client.get("/api/credentials", headers={"Authorization": "Bearer mc_nope_nope"}), 401)
@@ -108,16 +127,27 @@ def test_registrar_workflow_over_http(client: TestClient, service: Service) -> N
     assert len(found) == 1
     one = client.get(f"/api/credentials/{found[0]['certificateNumber']}", headers=registrar).json()
     did = client.get("/.well-known/did.json").json()
-    lists = {f"{service.settings.base_url}/status/{p}/1": client.get(f"/status/{p}/1").json() for p in ("revocation", "suspension")}
+    lists = {
+        f"{service.settings.base_url}/status/{p}/1": client.get(f"/status/{p}/1").json()
+        for p in ("revocation", "suspension")
+    }
     assert verify_credential(one["credential"], did_documents={did["id"]: did}, status_lists=lists).verified
     numbers = [c["certificateNumber"] for c in issued["issued"][:3]]
     csv_body = ("证书编号\n" + "\n".join(numbers) + "\n").encode("gb18030")
-    bulk = client.post("/api/credentials/bulk/suspend?reason=审核中", headers=registrar, files={"file": ("list.csv", csv_body)})
+    bulk = client.post(
+        "/api/credentials/bulk/suspend?reason=审核中",
+        headers=registrar,
+        files={"file": ("list.csv", csv_body)},
+    )
     assert bulk.status_code == 200, bulk.text
     assert sorted(bulk.json()["changed"]) == sorted(numbers)
-    states = {c["certificateNumber"]: c["state"] for c in client.get("/api/credentials", headers=registrar).json()}
+    states = {
+        c["certificateNumber"]: c["state"] for c in client.get("/api/credentials", headers=registrar).json()
+    }
     assert [states[n] for n in numbers] == ["suspended"] * 3
-    reissued = client.post(f"/api/credentials/{numbers[0]}/reissue", headers=registrar, json={"reason": "姓名更正"})
+    reissued = client.post(
+        f"/api/credentials/{numbers[0]}/reissue", headers=registrar, json={"reason": "姓名更正"}
+    )
     assert reissued.status_code == 200, reissued.text
 
 
@@ -125,14 +155,20 @@ def test_registrar_workflow_over_http(client: TestClient, service: Service) -> N
     ("path", "payload", "status"),
     [
         (f"/api/programmes/{CODE}/records", {"file": ("x.csv", b"\xff\xfe\x00garbage")}, 422),
-        ("/api/programmes/NOPE/records", {"file": ("x.csv", "学号,姓名,课程代码,成绩\n1,a,PM101,90\n".encode())}, 404),
+        (
+            "/api/programmes/NOPE/records",
+            {"file": ("x.csv", "学号,姓名,课程代码,成绩\n1,a,PM101,90\n".encode())},
+            404,
+        ),
         ("/api/programmes", {"file": ("p.yaml", b"code: [unclosed")}, 422),
         ("/api/programmes", {"file": ("p.yaml", b"")}, 422),
         ("/api/credentials/bulk/revoke", {"file": ("list.csv", b"NOPE-1\n")}, 422),
     ],
     ids=["undecodable-records", "unknown-programme", "broken-yaml", "empty-upload", "revoke-without-reason"],
 )
-def test_bad_input_is_a_clear_4xx(client: TestClient, service: Service, path: str, payload: dict[str, Any], status: int) -> None:
+def test_bad_input_is_a_clear_4xx(
+    client: TestClient, service: Service, path: str, payload: dict[str, Any], status: int
+) -> None:
     registrar = token(service, "registrar")
     if "records" in path and "NOPE" not in path:
         seed(client, registrar)
@@ -143,7 +179,12 @@ def test_bad_input_is_a_clear_4xx(client: TestClient, service: Service, path: st
 def test_unknown_certificate_and_validation_errors(client: TestClient, service: Service) -> None:
     registrar = token(service, "registrar")
     assert_problem(client.get("/api/credentials/NOPE-1", headers=registrar), 404)
-    body = assert_problem(client.post("/api/credentials/bulk", headers=registrar, json={"action": "explode", "certificate_numbers": []}), 422)
+    body = assert_problem(
+        client.post(
+            "/api/credentials/bulk", headers=registrar, json={"action": "explode", "certificate_numbers": []}
+        ),
+        422,
+    )
     assert body["errors"]
     assert_problem(client.get("/api/nothing-here"), 404)
 
@@ -169,7 +210,9 @@ def test_reviewer_sees_and_approves_only_their_college(client: TestClient, servi
     approved = client.post(f"/api/programmes/{CODE}/approve", headers=own, json={"note": "学院初审通过"})
     assert approved.status_code == 200, approved.text
     assert approved.json()["approvedLearners"] == 9
-    assert_problem(client.post(f"/api/programmes/{CODE}/approve", headers=own, json={}), 409)  # nobody left waiting
+    assert_problem(
+        client.post(f"/api/programmes/{CODE}/approve", headers=own, json={}), 409
+    )  # nobody left waiting
     assert_problem(client.post(f"/api/programmes/{CODE}/issue", headers=own), 403)  # reviewers do not issue
 
 

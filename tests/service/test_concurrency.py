@@ -42,9 +42,13 @@ def pg_service_dir(postgres_url: str, tmp_path: Path):  # type: ignore[no-untype
         connection.execute(text(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE"))
     engine.dispose()
     service = make_service(postgres_url, tmp_path / "keys")
-    set_institution(service, InstitutionInfo("示范科技大学", None, "4199999999", "example.edu.cn"), actor="test")
+    set_institution(
+        service, InstitutionInfo("示范科技大学", None, "4199999999", "example.edu.cn"), actor="test"
+    )
     ensure_signing_key(service, actor="test")
-    import_programmes(service, parse_programme_file(PROGRAMME_FILE.read_bytes(), PROGRAMME_FILE.name), actor="test")
+    import_programmes(
+        service, parse_programme_file(PROGRAMME_FILE.read_bytes(), PROGRAMME_FILE.name), actor="test"
+    )
     import_records(service, CODE, cohort(240), "cohort.csv", actor="test")
     yield service, tmp_path / "keys"
     service.close()
@@ -60,7 +64,8 @@ def test_two_processes_issue_and_revoke_concurrently(postgres_url: str, pg_servi
     issued = results[0] + results[1]
     assert len(issued) == 240, "every learner issued exactly once between the two workers"
     assert len(set(issued)) == 240
-    assert results[0] and results[1], "both workers did part of the work"
+    assert results[0], "the first worker did part of the work"
+    assert results[1], "the second worker did part of the work"
 
     with transaction(service.engine, write=False) as session:
         credentials = list(session.exec(select(Credential)))
@@ -87,7 +92,12 @@ def test_two_processes_issue_and_revoke_concurrently(postgres_url: str, pg_servi
             assert read_status(status_list.bits, by_number[number].revocation_index) == expected, number
         published = json.loads(status_list.document)
         sample = json.loads(by_number[halves[1][-1]].document)
-        assert session.exec(select(func.count()).select_from(Credential).where(Credential.revoked_at.is_not(None))).one() == 40  # type: ignore[union-attr]
+        assert (
+            session.exec(
+                select(func.count()).select_from(Credential).where(Credential.revoked_at.is_not(None))
+            ).one()
+            == 40
+        )  # type: ignore[union-attr]
     lists = {service.status_list_url("revocation", 1): published}
     with transaction(service.engine, write=False) as session:
         suspension = session.exec(select(StatusList).where(StatusList.purpose == "suspension")).one()
@@ -95,7 +105,9 @@ def test_two_processes_issue_and_revoke_concurrently(postgres_url: str, pg_servi
         from issuer.identity import did_document
 
         did = did_document(service, session)
-    assert verify_credential(sample, did_documents={service.did: did}, status_lists=lists).outcome == "revoked"
+    assert (
+        verify_credential(sample, did_documents={service.did: did}, status_lists=lists).outcome == "revoked"
+    )
     report = audit.verify_chain(service.engine)
     assert report.intact, [p.render("en") for p in report.problems]
     assert report.entries >= 240 + 40

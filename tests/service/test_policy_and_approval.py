@@ -24,7 +24,9 @@ AI_FILE = EXAMPLES / "programme-ai-applications.json"
 
 def _service(database_url: str, tmp_path: Path, policy: str) -> Service:
     service = make_service(database_url, tmp_path / "keys", policy=policy)
-    set_institution(service, InstitutionInfo("示范科技大学", None, "4199999999", "example.edu.cn"), actor="test")
+    set_institution(
+        service, InstitutionInfo("示范科技大学", None, "4199999999", "example.edu.cn"), actor="test"
+    )
     ensure_signing_key(service, actor="test")
     return service
 
@@ -44,14 +46,18 @@ def ccut(database_url: str, tmp_path: Path) -> Iterator[Service]:
 
 
 def test_acknowledged_soft_rule_is_accepted_and_kept(ustb: Service) -> None:
-    saved = import_programmes(ustb, parse_programme_file(PROGRAMME_FILE.read_bytes(), PROGRAMME_FILE.name), actor="registrar")
+    saved = import_programmes(
+        ustb, parse_programme_file(PROGRAMME_FILE.read_bytes(), PROGRAMME_FILE.name), actor="registrar"
+    )
     assert saved[0].acknowledged[0]["rule"] == "credits_per_course"
 
 
 def test_unacknowledged_soft_rule_is_refused_naming_each_course(ustb: Service) -> None:
     text = PROGRAMME_FILE.read_text("utf-8")
     start = text.index("acknowledged:")
-    without = text[:start] + "\n".join(line for line in text[start:].splitlines()[1:] if line.startswith(("  ", "\t")) is False)
+    without = text[:start] + "\n".join(
+        line for line in text[start:].splitlines()[1:] if line.startswith(("  ", "\t")) is False
+    )
     specs = parse_programme_file(without.encode(), "no-ack.yaml")
     assert specs[0].acknowledged == ()
     with pytest.raises(ServiceError) as raised:
@@ -64,14 +70,18 @@ def test_unacknowledged_soft_rule_is_refused_naming_each_course(ustb: Service) -
 def test_hard_limit_is_refused_even_if_acknowledged(ccut: Service) -> None:
     # CCUT allows at most one year; the powder-materials micro-major allows two.
     with pytest.raises(ServiceError) as raised:
-        import_programmes(ccut, parse_programme_file(PROGRAMME_FILE.read_bytes(), PROGRAMME_FILE.name), actor="registrar")
+        import_programmes(
+            ccut, parse_programme_file(PROGRAMME_FILE.read_bytes(), PROGRAMME_FILE.name), actor="registrar"
+        )
     assert raised.value.status == 422
     assert "max_study_months" in {e.where for e in raised.value.errors}
 
 
 def test_college_approval_holds_certificates_back(ccut: Service) -> None:
     import_programmes(ccut, parse_programme_file(AI_FILE.read_bytes(), AI_FILE.name), actor="registrar")
-    rows = ["学号,姓名,课程代码,成绩"] + [f"2022000{n},学员{n},AI10{c},88" for n in range(3) for c in range(1, 7)]
+    rows = ["学号,姓名,课程代码,成绩"] + [
+        f"2022000{n},学员{n},AI10{c},88" for n in range(3) for c in range(1, 7)
+    ]
     import_records(ccut, "WZY-AI-2025", "\n".join(rows).encode("gb18030"), "ai.csv", actor="registrar")
     waiting = preview(ccut, "WZY-AI-2025")
     assert waiting.approval_required

@@ -31,7 +31,9 @@ CODE = "WZY-PM-2024"
 
 
 def seed(service: Service) -> None:
-    import_programmes(service, parse_programme_file(PROGRAMME_FILE.read_bytes(), PROGRAMME_FILE.name), actor="registrar")
+    import_programmes(
+        service, parse_programme_file(PROGRAMME_FILE.read_bytes(), PROGRAMME_FILE.name), actor="registrar"
+    )
     import_records(service, CODE, cohort_csv(), "cohort.csv", actor="registrar")
 
 
@@ -41,14 +43,17 @@ def published(service: Service) -> dict[str, Any]:
         return {
             "did_documents": {service.did: identity.did_document(service, session)},
             "status_lists": {
-                service.status_list_url(sl.purpose, sl.number): json.loads(sl.document) for sl in session.exec(select(StatusList))
+                service.status_list_url(sl.purpose, sl.number): json.loads(sl.document)
+                for sl in session.exec(select(StatusList))
             },
         }
 
 
 def verify(service: Service, certificate_number: str) -> VerificationResult:
     with transaction(service.engine, write=False) as session:
-        credential = session.exec(select(Credential).where(Credential.certificate_number == certificate_number)).one()
+        credential = session.exec(
+            select(Credential).where(Credential.certificate_number == certificate_number)
+        ).one()
         document = json.loads(credential.document)
     return verify_credential(document, **published(service))
 
@@ -114,7 +119,9 @@ def test_revocation_needs_a_reason_and_known_numbers_and_is_all_or_nothing(servi
         change_status(service, [issued[0].certificate_number], REVOKE, reason="  ", actor="registrar")
     assert raised.value.status == 422
     with pytest.raises(ServiceError) as raised:
-        change_status(service, [issued[0].certificate_number, "NO-SUCH-1"], REVOKE, reason="x", actor="registrar")
+        change_status(
+            service, [issued[0].certificate_number, "NO-SUCH-1"], REVOKE, reason="x", actor="registrar"
+        )
     assert raised.value.status == 404
     assert verify(service, issued[0].certificate_number).outcome == "valid"  # nothing changed
 
@@ -134,8 +141,12 @@ def test_reissue_links_the_replacement_and_revokes_the_original(service: Service
     assert verify(service, original.certificate_number).outcome == "revoked"
     assert verify(service, replacement.certificate_number).verified
     with transaction(service.engine, write=False) as session:
-        old = session.exec(select(Credential).where(Credential.certificate_number == original.certificate_number)).one()
-        new = session.exec(select(Credential).where(Credential.certificate_number == replacement.certificate_number)).one()
+        old = session.exec(
+            select(Credential).where(Credential.certificate_number == original.certificate_number)
+        ).one()
+        new = session.exec(
+            select(Credential).where(Credential.certificate_number == replacement.certificate_number)
+        ).one()
         assert old.replaced_by_id == new.id
         assert new.replaces_id == old.id
         assert old.superseded
@@ -172,7 +183,9 @@ def test_compromised_key_lists_what_it_signed_and_stops_verifying(service: Servi
     assert active.fragment == "key-2"
 
 
-def test_a_failure_mid_chunk_stores_nothing_of_that_chunk(service: Service, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failure_mid_chunk_stores_nothing_of_that_chunk(
+    service: Service, monkeypatch: pytest.MonkeyPatch
+) -> None:
     seed(service)
     from issuer import signing
 
@@ -190,14 +203,21 @@ def test_a_failure_mid_chunk_stores_nothing_of_that_chunk(service: Service, monk
         issue_programme(service, CODE, actor="registrar")
     with transaction(service.engine, write=False) as session:
         assert session.exec(select(func.count()).select_from(Credential)).one() == 0
-        assert session.exec(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "credential.issue")).one() == 0
+        assert (
+            session.exec(
+                select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "credential.issue")
+            ).one()
+            == 0
+        )
     monkeypatch.setattr(signing, "add_proof", real)
     assert len(issue_programme(service, CODE, actor="registrar").issued) == 9
 
 
 def test_records_import_is_all_or_nothing_and_reports_every_bad_row(service: Service) -> None:
     seed(service)
-    bad = "学号,姓名,课程代码,成绩\n20211234,王小明,PM101,95\n20211299,新同学,XX999,90\n20211298,另一人,PM101,abc\n".encode("gb18030")
+    bad = "学号,姓名,课程代码,成绩\n20211234,王小明,PM101,95\n20211299,新同学,XX999,90\n20211298,另一人,PM101,abc\n".encode(
+        "gb18030"
+    )
     with pytest.raises(ServiceError) as raised:
         import_records(service, CODE, bad, "bad.csv", actor="registrar")
     assert raised.value.status == 422
@@ -222,7 +242,11 @@ def test_re_import_updates_a_grade_and_audits_the_change(service: Service) -> No
     assert summary.updated == 1
     assert next(e for e in preview(service, CODE).learners if e.name == "吴昊").eligible
     with transaction(service.engine, write=False) as session:
-        entry = session.exec(select(AuditEntry).where(AuditEntry.action == "records.import").order_by(col(AuditEntry.seq).desc())).first()
+        entry = session.exec(
+            select(AuditEntry)
+            .where(AuditEntry.action == "records.import")
+            .order_by(col(AuditEntry.seq).desc())
+        ).first()
     assert entry is not None
     assert entry.details["changes"] == [{"student": "20211243", "course": "PM102", "from": "55", "to": "75"}]
 
@@ -235,7 +259,14 @@ def test_audit_chain_covers_everything_and_detects_tampering(service: Service) -
     assert report.intact, [p.render("en") for p in report.problems]
     with transaction(service.engine, write=False) as session:
         actions = set(session.exec(select(AuditEntry.action)))
-    assert {"key.generate", "institution.set", "programme.create", "records.import", "credential.issue", "credential.revoke"} <= actions
+    assert {
+        "key.generate",
+        "institution.set",
+        "programme.create",
+        "records.import",
+        "credential.issue",
+        "credential.revoke",
+    } <= actions
     # The database refuses edits and deletions outright...
     with pytest.raises(Exception, match="append-only"), transaction(service.engine) as session:
         session.execute(text("UPDATE audit_log SET actor = 'mallory' WHERE seq = 3"))

@@ -235,22 +235,36 @@ def test_keys_generate_writes_a_private_file_and_prints_its_did(tmp_path: Path) 
 
 
 def test_demo_seeds_issues_revokes_and_writes_files(tmp_path: Path) -> None:
-    env = {"MICROCRED_DATABASE_URL": f"sqlite:///{tmp_path}/demo.sqlite3", "MICROCRED_KEYS_DIR": str(tmp_path / "keys")}
+    env = {
+        "MICROCRED_DATABASE_URL": f"sqlite:///{tmp_path}/demo.sqlite3",
+        "MICROCRED_KEYS_DIR": str(tmp_path / "keys"),
+    }
     completed = run("demo", "--out", str(tmp_path / "demo"), cwd=tmp_path, env=env)
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.count("VALID ") == 8
     assert completed.stdout.count("REVOKED") == 1
     assert completed.stdout.count("NOT ELIGIBLE") == 3
     files = sorted(p.name for p in (tmp_path / "demo").iterdir())
-    assert {"did.json", "status-revocation-1.json", "status-suspension-1.json", "cohort-records.gb18030.csv"} <= set(files)
+    assert {
+        "did.json",
+        "status-revocation-1.json",
+        "status-suspension-1.json",
+        "cohort-records.gb18030.csv",
+    } <= set(files)
     assert sum(1 for name in files if name.startswith("WZY-PM-2024-")) == 9
     # Running it again changes nothing already done.
     again = run("demo", "--out", str(tmp_path / "demo"), cwd=tmp_path, env=env)
     assert again.returncode == 0, again.stderr
     assert again.stdout.count("VALID ") == 8
     credential = sorted((tmp_path / "demo").glob("WZY-PM-2024-*-000001.json"))[0]
-    lists = [arg for name in ("status-revocation-1.json", "status-suspension-1.json") for arg in ("--status-list", str(tmp_path / "demo" / name))]
-    verify = run("verify", "--offline", "--did-document", str(tmp_path / "demo" / "did.json"), *lists, str(credential))
+    lists = [
+        arg
+        for name in ("status-revocation-1.json", "status-suspension-1.json")
+        for arg in ("--status-list", str(tmp_path / "demo" / name))
+    ]
+    verify = run(
+        "verify", "--offline", "--did-document", str(tmp_path / "demo" / "did.json"), *lists, str(credential)
+    )
     assert verify.returncode == 0, verify.stdout
 
 
