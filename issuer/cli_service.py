@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import click
 import uvicorn
@@ -23,8 +24,9 @@ from pydantic import ValidationError
 
 from verifier.cli import default_language
 
-from . import accounts, audit, identity
+from . import accounts, audit, identity, publication
 from .cohorts import approve, import_records, preview
+from .db import transaction
 from .errors import ServiceError
 from .issuance import issue_programme, reissue
 from .keystore import KeyStoreError
@@ -84,6 +86,19 @@ def _read_file(path: str) -> tuple[bytes, str]:
         raise click.UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
 
 
+def port_mismatch(base_url: str, port: int) -> str | None:
+    """Why a local ``serve`` on ``port`` would issue credentials pointing somewhere else, if it would."""
+    base = urlsplit(base_url)
+    base_port = base.port or (443 if base.scheme == "https" else 80)
+    if base.hostname not in ("127.0.0.1", "localhost", "::1") or base_port == port:
+        return None
+    return (
+        f"MICROCRED_BASE_URL is {base_url} but the service listens on port {port}; credentials, "
+        f"the DID and status lists will point at the base URL (for local use set "
+        f"MICROCRED_BASE_URL=http://127.0.0.1:{port})"
+    )
+
+
 def register(cli: click.Group) -> None:
     """Add the service commands to the ``microcred`` group."""
 
@@ -100,6 +115,9 @@ def register(cli: click.Group) -> None:
     def serve_command(host: str, port: int, workers: int) -> None:
         """Run the issuer service (API, DID document, status lists)."""
         settings = _settings()
+        mismatch = port_mismatch(settings.base_url, port)
+        if mismatch:
+            click.echo(f"warning: {mismatch}", err=True)
         service = Service.open(settings)
         try:
             key = identity.ensure_signing_key(service)
@@ -330,6 +348,35 @@ def register(cli: click.Group) -> None:
         for problem in report.problems:
             click.echo(f"✘ {problem.render(language)}", err=True)
         sys.exit(EXIT_REFUSED)
+
+    @cli.group("status")
+    def status_group() -> None:
+        """Published status lists."""
+
+    @status_group.command("export")
+    @click.option(
+        "--out",
+        "out_dir",
+        required=True,
+        type=click.Path(file_okay=False, path_type=Path),
+        help="Folder to write into (its layout mirrors the URLs below the base URL).",
+    )
+    def status_export(out_dir: Path) -> None:
+        """Write the DID document, every signed status list and our context as static files.
+
+        Serve the folder at MICROCRED_BASE_URL from any web server or CDN, and verifiers need
+        nothing else from us. Run it again after every revocation or suspension (files are
+        replaced atomically). Serve status lists as application/vc+ld+json and did.json as
+        application/did+json.
+        """
+        with open_service() as service, transaction(service.engine, write=False) as session:
+            documents = publication.everything(service, session)
+        try:
+            written = publication.export(documents, out_dir)
+        except OSError as exc:
+            raise click.UsageError(f"cannot write into {out_dir}: {exc.strerror or exc}") from None
+        for document, path in zip(documents, written, strict=True):
+            click.echo(f"{service.url(document.path)}  ->  {path}  ({document.media_type})")
 
     @cli.group("users")
     def users_group() -> None:

@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 from factories import FIXTURES, VECTORS, golden_unsigned, w3c_test_key
 
+from issuer.cli_service import port_mismatch
+
 # The entry point installed next to the interpreter running the tests (the venv's bin/).
 MICROCRED = str(Path(sys.executable).parent / "microcred")
 NEGATIVE = FIXTURES / "negative"
@@ -267,12 +269,65 @@ def test_demo_seeds_issues_revokes_and_writes_files(tmp_path: Path) -> None:
     )
     assert verify.returncode == 0, verify.stdout
 
+    # The same database exports the static files a web server or CDN would serve.
+    site = tmp_path / "site"
+    exported = run("status", "export", "--out", str(site), cwd=tmp_path, env=env)
+    assert exported.returncode == 0, exported.stderr
+    assert json.loads((site / ".well-known" / "did.json").read_bytes()) == json.loads(
+        (tmp_path / "demo" / "did.json").read_bytes()
+    )
+    assert json.loads((site / "status" / "revocation" / "1").read_bytes()) == json.loads(
+        (tmp_path / "demo" / "status-revocation-1.json").read_bytes()
+    )
+    assert "http://127.0.0.1:8000/status/revocation/1" in exported.stdout
 
-def test_help_lists_the_contract_verbs() -> None:
-    completed = run("--help")
-    for verb in ("verify", "sign", "keys", "demo"):
-        assert verb in completed.stdout
-    assert "generate" in run("keys", "--help").stdout
+
+# Verbs and flags the issues name: other people's scripts depend on them.
+CONTRACT = {
+    (): (
+        "verify",
+        "sign",
+        "keys",
+        "demo",
+        "serve",
+        "programme",
+        "records",
+        "issue",
+        "revoke",
+        "suspend",
+        "unsuspend",
+        "audit",
+        "status",
+    ),
+    ("serve",): ("--host", "--port"),
+    ("programme",): ("import",),
+    ("records", "import"): ("--programme",),
+    ("issue",): ("--programme", "--dry-run", "--out"),
+    ("revoke",): ("--reason", "CERT_NO"),
+    ("suspend",): ("CERT_NO",),
+    ("unsuspend",): ("CERT_NO",),
+    ("keys",): ("generate", "rotate", "list"),
+    ("audit",): ("verify",),
+    ("demo",): ("--out",),
+    ("status", "export"): ("--out",),
+}
+
+
+@pytest.mark.parametrize("command", list(CONTRACT), ids=lambda c: " ".join(c) or "microcred")
+def test_help_lists_the_contract_verbs_and_flags(command: tuple[str, ...]) -> None:
+    completed = run(*command, "--help", env={"COLUMNS": "200"})
+    assert completed.returncode == 0, completed.stderr
+    for word in CONTRACT[command]:
+        assert word in completed.stdout, f"microcred {' '.join(command)} --help does not mention {word}"
+
+
+def test_serve_warns_when_the_base_url_points_at_another_local_port() -> None:
+    assert port_mismatch("http://127.0.0.1:8000", 8000) is None
+    assert port_mismatch("https://cert.example.edu.cn", 8000) is None  # behind a proxy: fine
+    warning = port_mismatch("http://127.0.0.1:8000", 9000)
+    assert warning is not None
+    assert "MICROCRED_BASE_URL=http://127.0.0.1:9000" in warning
+    assert port_mismatch("http://localhost", 80) is None
 
 
 def test_readme_shows_the_current_help_text() -> None:

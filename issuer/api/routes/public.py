@@ -7,23 +7,26 @@ exported as static files (``microcred status export``) for any web server or CDN
 from __future__ import annotations
 
 import hashlib
-import json
 
 from fastapi import APIRouter, Request, Response
 from sqlmodel import select
 
-from verifier.contexts import default_store
-
 from ...db import transaction
 from ...errors import ServiceError
 from ...i18n import t
-from ...identity import did_document
+from ...publication import (
+    CONTEXT_PATH,
+    DID_JSON,
+    LD_JSON,
+    VC_JSON,
+    context_body,
+    did_document_body,
+    status_list_body,
+)
 from ...status_lists import find_list
 from ..deps import ServiceDep
 
 router = APIRouter(tags=["public"])
-DID_JSON = "application/did+json"
-VC_JSON = "application/vc+ld+json"
 
 
 def _cached(request: Request, body: bytes, media_type: str, max_age: int) -> Response:
@@ -38,15 +41,12 @@ def _cached(request: Request, body: bytes, media_type: str, max_age: int) -> Res
     return Response(body, media_type=media_type, headers=headers)
 
 
-def did_document_bytes(service: ServiceDep) -> bytes:
-    with transaction(service.engine, write=False) as session:
-        return json.dumps(did_document(service, session), ensure_ascii=False, indent=2).encode()
-
-
 @router.get("/.well-known/did.json", summary="The issuer's did:web DID document")
 @router.get("/did.json", include_in_schema=False)
 def get_did_document(request: Request, service: ServiceDep) -> Response:
-    return _cached(request, did_document_bytes(service), DID_JSON, 300)
+    with transaction(service.engine, write=False) as session:
+        body = did_document_body(service, session)
+    return _cached(request, body, DID_JSON, 300)
 
 
 @router.get("/status/{purpose}/{number}", summary="A signed BitstringStatusListCredential")
@@ -60,16 +60,13 @@ def get_status_list(purpose: str, number: int, request: Request, service: Servic
                 t("Unknown status list"),
                 t("There is no status list {purpose}/{number}.", purpose=purpose, number=number),
             )
-        body = status_list.document.encode()
+        body = status_list_body(status_list)
     return _cached(request, body, VC_JSON, service.settings.status_list_max_age)
 
 
-@router.get(
-    "/contexts/microcred/v1", summary="The microcred JSON-LD context (pin it; verifiers never fetch it)"
-)
+@router.get(CONTEXT_PATH, summary="The microcred JSON-LD context (pin it; verifiers never fetch it)")
 def get_context(request: Request) -> Response:
-    body = json.dumps(default_store().get("https://w3id.org/microcred/v1"), indent=2).encode()
-    return _cached(request, body, "application/ld+json", 86400)
+    return _cached(request, context_body(), LD_JSON, 86400)
 
 
 @router.get("/healthz", summary="Liveness and database check")
