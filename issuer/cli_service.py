@@ -351,7 +351,7 @@ def register(cli: click.Group) -> None:
 
     @cli.group("status")
     def status_group() -> None:
-        """Published status lists."""
+        """Publish the DID document and status lists as static files."""
 
     @status_group.command("export")
     @click.option(

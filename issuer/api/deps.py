@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from ..accounts import Principal, authenticate_token
 from ..errors import ServiceError
@@ -22,14 +23,19 @@ def get_service(request: Request) -> Service:
 ServiceDep = Annotated[Service, Depends(get_service)]
 
 
-def get_principal(request: Request, service: ServiceDep) -> Principal:
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+#: Declares the bearer scheme in the OpenAPI document; we answer a missing token ourselves
+#: (401 problem+json in the caller's language) instead of FastAPI's plain 403.
+_bearer = HTTPBearer(auto_error=False, scheme_name="APIToken", description="API token: mc_<prefix>_<secret>")
+
+
+def get_principal(
+    service: ServiceDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> Principal:
+    if credentials is None or not credentials.credentials.strip():
         raise ServiceError(
             401, "unauthorized", t("Not signed in"), t("Send an API token: Authorization: Bearer mc_…")
         )
-    return authenticate_token(service, token.strip())
+    return authenticate_token(service, credentials.credentials.strip())
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]

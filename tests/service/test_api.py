@@ -220,3 +220,13 @@ def test_openapi_document_lists_the_api(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
     assert "/api/programmes/{code}/issue" in spec["paths"]
     assert "/status/{purpose}/{number}" in spec["paths"]
+    # Every /api/ operation declares the bearer token; the public documents need none.
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            declared = bool(operation.get("security"))
+            assert declared == path.startswith("/api/"), f"{method.upper()} {path}"
+
+
+def test_a_non_bearer_authorization_header_is_refused(client: TestClient) -> None:
+    body = assert_problem(client.get("/api/programmes", headers={"Authorization": "Basic dXNlcjpwYXNz"}), 401)
+    assert "Bearer" in body["detail"]

@@ -14,6 +14,7 @@ import pytest
 from factories import FIXTURES, VECTORS, golden_unsigned, w3c_test_key
 
 from issuer.cli_service import port_mismatch
+from issuer.settings import Settings
 
 # The entry point installed next to the interpreter running the tests (the venv's bin/).
 MICROCRED = str(Path(sys.executable).parent / "microcred")
@@ -258,6 +259,10 @@ def test_demo_seeds_issues_revokes_and_writes_files(tmp_path: Path) -> None:
     again = run("demo", "--out", str(tmp_path / "demo"), cwd=tmp_path, env=env)
     assert again.returncode == 0, again.stderr
     assert again.stdout.count("VALID ") == 8
+    # The command the demo prints for offline verification works as printed.
+    hint = next(line for line in again.stdout.splitlines() if line.startswith("Verify offline:"))
+    printed = hint.split("microcred ", 1)[1].split()
+    assert run(*printed).returncode == 0, printed
     credential = sorted((tmp_path / "demo").glob("WZY-PM-2024-*-000001.json"))[0]
     lists = [
         arg
@@ -336,3 +341,10 @@ def test_readme_shows_the_current_help_text() -> None:
     for args in (["--help"], ["verify", "--help"], ["sign", "--help"]):
         text = run(*args, env={"COLUMNS": "100"}).stdout.strip()
         assert text in readme, f"README is missing the output of microcred {' '.join(args)}"
+
+
+def test_readme_documents_every_setting() -> None:
+    """Every MICROCRED_* setting of the issuer is in the README's configuration table."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text("utf-8")
+    for name in Settings.model_fields:
+        assert f"| `MICROCRED_{name.upper()}` |" in readme, f"README does not document MICROCRED_{name.upper()}"
