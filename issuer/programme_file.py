@@ -68,15 +68,8 @@ COURSE_KEYS: tuple[str, ...] = ("code", "name", "credits", "class_hours", "asses
 ACKNOWLEDGED_KEYS: tuple[str, ...] = ("rule", "reason")
 
 
-@dataclass(frozen=True, slots=True)
-class CourseSpec:
-    """A course as the programme file defines it."""
-
-    code: str
-    name: Bilingual
-    credits: Decimal
-    class_hours: Decimal
-    assessment: str | None = None
+#: A course as the programme file defines it is exactly the course printed on the certificate.
+CourseSpec = Course
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,9 +111,7 @@ class ProgrammeSpec:
             college=college,
             industry_field=industry_field,
             field_of_study=self.field_of_study,
-            courses=tuple(
-                Course(c.code, c.name, c.credits, c.class_hours, c.assessment) for c in self.courses
-            ),
+            courses=self.courses,
             total_credits=self.total_credits,
             criteria=self.criteria,
             achievement_id=achievement_id,
