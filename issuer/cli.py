@@ -221,7 +221,9 @@ def demo_command(out: Path) -> None:
     click.echo(f"Serve them:     microcred serve   → {did_url} and {base}/status/revocation/1")
     first = report.issued[0][0] if report.issued else "CERT"
     lists = " ".join(f"--status-list {path}" for path in sorted(out.glob("status-*.json")))
-    click.echo(f"Verify offline: microcred verify --offline --did-document {out}/did.json {lists} {out}/{first}.json")
+    click.echo(
+        f"Verify offline: microcred verify --offline --did-document {out}/did.json {lists} {out}/{first}.json"
+    )
     click.echo(
         f"Verify online:  MICROCRED_ALLOW_LOCAL_HTTP=1 microcred verify {out}/{first}.json   (while `microcred serve` runs)"
     )

@@ -45,7 +45,8 @@ class Settings(BaseSettings):
     )
     keys_dir: Path = Field(Path("keys"), description="Folder of the encrypted issuer key files.")
     key_passphrase: str | None = Field(
-        None, description="Passphrase that encrypts the issuer keys at rest (or use MICROCRED_KEY_PASSPHRASE_FILE)."
+        None,
+        description="Passphrase that encrypts the issuer keys at rest (or use MICROCRED_KEY_PASSPHRASE_FILE).",
     )
     key_passphrase_file: Path | None = Field(
         None, description="File holding the key passphrase (for example a secret mount)."

@@ -14,19 +14,26 @@ import {DataIntegrityProof} from '@digitalbazaar/data-integrity';
 import {cryptosuite as eddsaRdfc2022} from
   '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
 import * as Ed25519Multikey from '@digitalbazaar/ed25519-multikey';
+import * as bsl from '@digitalbazaar/vc-bitstring-status-list';
 import {makeDocumentLoader, DEFAULT_CONTEXTS_DIR} from './loader.mjs';
+import {checkStatuses, statusByPurpose, statusVerdict} from
+  './status.mjs';
+import {errorMessages} from './errors.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const PACKAGES = [
   '@digitalbazaar/vc', '@digitalbazaar/data-integrity',
   '@digitalbazaar/eddsa-rdfc-2022-cryptosuite',
   '@digitalbazaar/ed25519-multikey', '@digitalbazaar/did-method-key',
+  '@digitalbazaar/vc-bitstring-status-list', '@digitalbazaar/bitstring',
   'jsonld', 'jsonld-signatures', 'rdf-canonize'
 ];
 
 const USAGE = `usage:
   node harness.mjs sign   --credential FILE --key KEYPAIR.json --vm VM_ID [--created ISO]
   node harness.mjs verify --credential FILE [--did-doc FILE]... [--mode proof|vc]
+  node harness.mjs verify --with-status --credential FILE
+                          [--did-document FILE]... [--status-list FILE]...
   node harness.mjs bench  --credential UNSIGNED.json --key KEYPAIR.json --vm VM_ID
                           --iterations N [--warmup W] [--mode proof|vc]
                           [--did-doc FILE]... [--no-didkey-cache]
@@ -35,24 +42,36 @@ common options:
   --contexts DIR   folder with manifest.json (default: ${DEFAULT_CONTEXTS_DIR})
   --did-doc FILE   a controller document (did:web DID document, or any
                    controller document) served offline at its "id"; repeatable
+                   (--did-document is the same option)
+  --status-list FILE
+                   a BitstringStatusListCredential served offline at its "id";
+                   repeatable
   --mode proof     (default) jsonld-signatures verify with AssertionProofPurpose:
                    proof value + the vm is listed under assertionMethod by its
                    controller. No credential checks, no status checks.
   --mode vc        @digitalbazaar/vc verifyCredential: also the VC data model
                    checks (dates, issuer URL...) and the library's rule that the
                    issuer id must equal the vm's controller. credentialStatus is
-                   NOT checked (a stub status checker is passed).`;
+                   NOT checked (a stub status checker is passed).
+  --with-status    --mode vc, and credentialStatus IS checked with
+                   @digitalbazaar/vc-bitstring-status-list: every status list
+                   credential is loaded (only from --status-list files), its
+                   proof and issuer are verified, and its bit is read. Adds
+                   "status" (one result per entry) and "statusByPurpose" to the
+                   output; "verified" is false when a revocation or
+                   suspension bit is set ("libraryVerified" is what
+                   vc.verifyCredential said: it ignores the bit values).`;
 
 function parseArgs(argv) {
   const [cmd, ...rest] = argv;
-  const opts = {didDoc: []};
+  const opts = {didDoc: [], statusList: []};
   for(let i = 0; i < rest.length; i++) {
     const a = rest[i];
     if(!a.startsWith('--')) {
       throw new Error(`unexpected argument ${a}`);
     }
     const name = a.slice(2).replace(/-([a-z])/g, (_, c) => c.toUpperCase());
-    if(name === 'noDidkeyCache' || name === 'help') {
+    if(['noDidkeyCache', 'help', 'withStatus'].includes(name)) {
       opts[name] = true;
       continue;
     }
@@ -60,8 +79,10 @@ function parseArgs(argv) {
     if(value === undefined) {
       throw new Error(`${a} needs a value`);
     }
-    if(name === 'didDoc') {
+    if(name === 'didDoc' || name === 'didDocument') {
       opts.didDoc.push(value);
+    } else if(name === 'statusList') {
+      opts.statusList.push(value);
     } else {
       opts[name] = value;
     }
@@ -84,6 +105,7 @@ function loaderFor(opts) {
   return makeDocumentLoader({
     contextsDir: opts.contexts || DEFAULT_CONTEXTS_DIR,
     controllerDocFiles: opts.didDoc,
+    statusListFiles: opts.statusList,
     cacheDidKey: !opts.noDidkeyCache
   });
 }
@@ -168,32 +190,34 @@ export async function sign({credential, keyPair, created, documentLoader}) {
   });
 }
 
-function errorMessages(error) {
-  if(!error) {
-    return [];
+/**
+ * Verify a credential with Digital Bazaar's stack.
+ *
+ * @param {object} options
+ * @param {object} options.credential - the signed credential.
+ * @param {Function} options.documentLoader - see loader.mjs.
+ * @param {string} [options.mode='proof'] - 'proof' or 'vc' (see USAGE).
+ * @param {boolean} [options.withStatus=false] - check credentialStatus with
+ *   @digitalbazaar/vc-bitstring-status-list (needs mode 'vc').
+ * @returns {Promise<object>} {verified, mode, error}, and with withStatus
+ *   also {libraryVerified, status, statusByPurpose}.
+ */
+export async function verify({credential, documentLoader, mode = 'proof',
+  withStatus = false}) {
+  if(withStatus && mode !== 'vc') {
+    throw new Error('--with-status needs --mode vc (status is checked by ' +
+      'vc.verifyCredential)');
   }
-  if(Array.isArray(error.errors)) {
-    return error.errors.flatMap(errorMessages);
-  }
-  let msg = error.message || String(error);
-  // jsonld safe-mode errors only say "Safe mode validation error."; the
-  // offending term is in details.event
-  const ev = error.details?.event;
-  if(ev) {
-    msg += ` (${ev.code}: ${ev.message} ${JSON.stringify(ev.details)})`;
-  }
-  return [msg];
-}
-
-export async function verify({credential, documentLoader, mode = 'proof'}) {
   const suite = new DataIntegrityProof({cryptosuite: eddsaRdfc2022});
   let result;
   try {
     if(mode === 'vc') {
       result = await vc.verifyCredential({
         credential, suite, documentLoader,
-        // status is out of scope: accept any credentialStatus unchecked
-        checkStatus: async () => ({verified: true})
+        // without --with-status, status is out of scope: accept any
+        // credentialStatus unchecked
+        checkStatus: withStatus ? checkStatuses :
+          async () => ({verified: true})
       });
     } else if(mode === 'proof') {
       result = await jsigs.verify(credential, {
@@ -204,18 +228,42 @@ export async function verify({credential, documentLoader, mode = 'proof'}) {
       throw new Error(`unknown --mode ${mode}`);
     }
   } catch(e) {
-    return {verified: false, mode, error: errorMessages(e).join('; ')};
-  }
-  if(result.verified) {
-    return {verified: true, mode, error: null};
+    const out = {verified: false, mode, error: errorMessages(e).join('; ')};
+    return withStatus ? {...out, libraryVerified: false, status: null,
+      statusByPurpose: null} : out;
   }
   const msgs = errorMessages(result.error);
   for(const r of result.results || []) {
     msgs.push(...errorMessages(r.error),
       ...errorMessages(r.purposeResult?.error));
   }
-  return {verified: false, mode,
-    error: [...new Set(msgs)].join('; ') || 'not verified'};
+  const statusResult = result.statusResult;
+  if(statusResult && !statusResult.verified) {
+    // vc.verifyCredential sets verified = false but passes no error on
+    msgs.push(...errorMessages(statusResult.error));
+  }
+  let verified = result.verified;
+  if(!withStatus) {
+    return {verified, mode,
+      error: verified ? null : [...new Set(msgs)].join('; ') || 'not verified'};
+  }
+  // null: not checked (the proof or a credential check failed first, or
+  // there is no credentialStatus)
+  const status = statusResult ? statusResult.results : null;
+  if(verified && status) {
+    const set = statusVerdict(status);
+    if(set.length) {
+      verified = false;
+      msgs.push(...set);
+    }
+  }
+  return {
+    verified, mode,
+    error: verified ? null : [...new Set(msgs)].join('; ') || 'not verified',
+    libraryVerified: result.verified,
+    status,
+    statusByPurpose: status ? statusByPurpose(status) : null
+  };
 }
 
 export function versions() {
@@ -357,6 +405,8 @@ async function selftest(opts) {
     }
     throw new Error('loaded');
   });
+  await statusSelftest({check, expectEq, ed, edSigned,
+    contextsDir: opts.contexts || DEFAULT_CONTEXTS_DIR});
   for(const r of results) {
     console.log(`${r.ok ? 'ok  ' : 'FAIL'} ${r.name}` +
       (r.ok ? '' : `: ${r.detail}`));
@@ -364,6 +414,95 @@ async function selftest(opts) {
   const failed = results.filter(r => !r.ok).length;
   console.log(`${results.length - failed} passed, ${failed} failed`);
   return failed === 0;
+}
+
+/**
+ * --with-status against status lists built here with the library's own
+ * createList/createCredential and signed with the vc-di-eddsa test key
+ * (issuer = its did:key, so that vc.verifyCredential's issuer == controller
+ * rule holds for the credential and for the lists).
+ */
+async function statusSelftest({check, expectEq, ed, edSigned, contextsDir}) {
+  const vm = edSigned.proof.verificationMethod;
+  const did = vm.split('#')[0];
+  const keyPair = await loadSigningKey(path.join(ed, 'keyPair.json'), vm);
+  const base = 'https://status.example/lists';
+  const created = '2025-01-01T00:00:00Z';
+  const dl = makeDocumentLoader({contextsDir});
+  const makeList = async (purpose, setBits) => {
+    const list = await bsl.createList({length: 131072});
+    for(const i of setBits) {
+      list.setStatus(i, true);
+    }
+    const unsigned = await bsl.createCredential({
+      id: `${base}/${purpose}/1`, list, statusPurpose: purpose
+    });
+    unsigned.issuer = did;
+    return sign({credential: unsigned, keyPair, created, documentLoader: dl});
+  };
+  const revocation = await makeList('revocation', [7]);
+  const suspension = await makeList('suspension', [9]);
+  const entry = (purpose, index) => ({
+    id: `${base}/${purpose}/1#${index}`, type: 'BitstringStatusListEntry',
+    statusPurpose: purpose, statusListIndex: String(index),
+    statusListCredential: `${base}/${purpose}/1`
+  });
+  const credential = async (revocationIndex, suspensionIndex) => {
+    const unsigned = readJson(path.join(ed, 'unsigned.json'));
+    unsigned.issuer = did;
+    unsigned.credentialStatus = [entry('revocation', revocationIndex),
+      entry('suspension', suspensionIndex)];
+    return sign({credential: unsigned, keyPair, created, documentLoader: dl});
+  };
+  const run = (cred, lists = [revocation, suspension]) => verify({
+    credential: cred, mode: 'vc', withStatus: true,
+    documentLoader: makeDocumentLoader({contextsDir, statusLists: lists})
+  });
+  const expectStatus = (r, verified, byPurpose) => {
+    expectEq(r.verified, verified);
+    expectEq(JSON.stringify(r.statusByPurpose), JSON.stringify(byPurpose));
+    return r.error;
+  };
+  await check('status: unset bits → verified', async () =>
+    expectStatus(await run(await credential(8, 8)), true,
+      {revocation: false, suspension: false}));
+  await check('status: revocation bit 7 set → not verified', async () => {
+    const r = await run(await credential(7, 8));
+    // the library itself says verified: it only reports the bit
+    expectEq(r.libraryVerified, true);
+    return expectStatus(r, false, {revocation: true, suspension: false});
+  });
+  await check('status: suspension bit 9 set → not verified', async () =>
+    expectStatus(await run(await credential(8, 9)), false,
+      {revocation: false, suspension: true}));
+  await check('status: one object (not an array) is checked too',
+    async () => {
+      const unsigned = readJson(path.join(ed, 'unsigned.json'));
+      unsigned.issuer = did;
+      unsigned.credentialStatus = entry('revocation', 7);
+      const signed = await sign({credential: unsigned, keyPair, created,
+        documentLoader: dl});
+      return expectStatus(await run(signed), false, {revocation: true});
+    });
+  await check('status: list with a cleared bit, proof kept → rejected',
+    async () => {
+      const list = await bsl.decodeList(
+        {encodedList: revocation.credentialSubject.encodedList});
+      list.setStatus(7, false);
+      const forged = structuredClone(revocation);
+      forged.credentialSubject.encodedList = await list.encode();
+      const r = await run(await credential(7, 8), [forged, suspension]);
+      expectEq(r.libraryVerified, false);
+      expectEq(r.status[0].verified, false);
+      expectEq(r.status[1].verified, true);
+      return expectStatus(r, false, {revocation: null, suspension: false});
+    });
+  await check('status: a list that was not supplied → not verified',
+    async () => {
+      const r = await run(await credential(8, 8), [revocation]);
+      expectEq(r.status[1].error.includes('offline document loader'), true);
+      return expectStatus(r, false, {revocation: false, suspension: null});
+    });
 }
 
 async function main() {
@@ -388,8 +527,10 @@ async function main() {
   }
   if(cmd === 'verify') {
     need(opts, 'credential');
+    const withStatus = opts.withStatus === true;
     const result = await verify({credential: readJson(opts.credential),
-      documentLoader: loaderFor(opts), mode: opts.mode || 'proof'});
+      documentLoader: loaderFor(opts),
+      mode: opts.mode || (withStatus ? 'vc' : 'proof'), withStatus});
     console.log(JSON.stringify(result));
     return result.verified ? 0 : 1;
   }

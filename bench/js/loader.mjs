@@ -12,7 +12,12 @@
 //   3. controller documents given as local JSON files (a did:web DID document,
 //      or any controller document such as the OB 3.0 test vector issuer's
 //      https URL), served at their "id", with their verification methods
-//      served at "<id>#fragment".
+//      served at "<id>#fragment". A did:web DID (did:web:cert.example.edu.cn,
+//      did:web:127.0.0.1%3A8000) is resolved only from such a file: the
+//      loader never turns it into an https URL and never fetches it;
+//   4. BitstringStatusListCredentials given as local JSON files, served at
+//      their "id" (the credentialStatus.statusListCredential URL), exactly as
+//      they are in the file.
 import {readFileSync} from 'node:fs';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
@@ -22,6 +27,14 @@ import {driver as didKeyDriver} from '@digitalbazaar/did-method-key';
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const DEFAULT_CONTEXTS_DIR = path.resolve(HERE, '..', '..', 'contexts');
 const MULTIKEY_V1 = 'https://w3id.org/security/multikey/v1';
+
+function readJsonFile(file) {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch(e) {
+    throw new Error(`${file}: ${e.message}`);
+  }
+}
 
 export function loadContexts(contextsDir = DEFAULT_CONTEXTS_DIR) {
   const manifest = JSON.parse(
@@ -91,12 +104,18 @@ function _absolutizeRefs(doc) {
  * @param {object} [options]
  * @param {string} [options.contextsDir] - folder holding manifest.json.
  * @param {string[]} [options.controllerDocFiles] - local controller/DID docs.
+ * @param {string[]} [options.statusListFiles] - local status list credentials.
+ * @param {object[]} [options.controllerDocs] - controller documents given as
+ *   objects (the selftest builds its own); served like controllerDocFiles.
+ * @param {object[]} [options.statusLists] - status list credentials given as
+ *   objects; served like statusListFiles.
  * @param {boolean} [options.cacheDidKey=true] - memoize did:key resolution
  *   (a pure function of the URL).
  * @returns {Function} documentLoader(url) -> RemoteDocument.
  */
 export function makeDocumentLoader({
   contextsDir = DEFAULT_CONTEXTS_DIR, controllerDocFiles = [],
+  statusListFiles = [], controllerDocs = [], statusLists = [],
   cacheDidKey = true
 } = {}) {
   const contexts = loadContexts(contextsDir);
@@ -108,10 +127,28 @@ export function makeDocumentLoader({
   });
   const didKeyCache = new Map();
 
-  // controller documents and their verification methods, by absolute URL
+  // controller documents, their verification methods and status list
+  // credentials, by absolute URL
   const localDocs = new Map();
-  for(const file of controllerDocFiles) {
-    const doc = JSON.parse(readFileSync(file, 'utf8'));
+  const sources = new Map();
+  const serve = (url, document, source) => {
+    if(sources.has(url)) {
+      if(sources.get(url) === source) {
+        // a verification method embedded under two relationships of the
+        // same document: the first one is served
+        return;
+      }
+      throw new Error(`${source}: "${url}" is already given by ` +
+        `${sources.get(url)}`);
+    }
+    sources.set(url, source);
+    localDocs.set(url, document);
+  };
+  const controllers = [
+    ...controllerDocFiles.map(file => [readJsonFile(file), file]),
+    ...controllerDocs.map(doc => [doc, `controller document ${doc.id}`])
+  ];
+  for(const [doc, file] of controllers) {
     if(typeof doc.id !== 'string') {
       throw new Error(`controller document ${file} has no string "id"`);
     }
@@ -124,7 +161,7 @@ export function makeDocumentLoader({
       console.error(`note: ${file}: relative verification method ` +
         `references resolved against ${doc.id}`);
     }
-    localDocs.set(doc.id, absDoc);
+    serve(doc.id, absDoc, file);
     const ctx = [].concat(doc['@context'] || []);
     for(const vm of _verificationMethods(doc)) {
       const id = _absolute(vm.id, doc.id);
@@ -134,8 +171,21 @@ export function makeDocumentLoader({
       if(ctx.includes(MULTIKEY_V1)) {
         node['@context'] = MULTIKEY_V1;
       }
-      localDocs.set(id, node);
+      serve(id, node, file);
     }
+  }
+  const lists = [
+    ...statusListFiles.map(file => [readJsonFile(file), file]),
+    ...statusLists.map(doc => [doc, `status list ${doc.id}`])
+  ];
+  for(const [doc, file] of lists) {
+    if(typeof doc.id !== 'string') {
+      throw new Error(`status list credential ${file} has no string "id" ` +
+        '(it is served at its id, the statusListCredential URL)');
+    }
+    // served as is: checking it (proof, issuer, type, purpose) is the job of
+    // the status list library, not of the loader
+    serve(doc.id, doc, file);
   }
 
   async function resolveDidKey(url) {
@@ -170,6 +220,10 @@ export function makeDocumentLoader({
     const local = localDocs.get(url);
     if(local !== undefined) {
       return {contextUrl: null, documentUrl: url, document: local};
+    }
+    if(typeof url === 'string' && url.startsWith('did:web:')) {
+      throw new Error(`offline document loader: did:web "${url}" is not ` +
+        'in any --did-document file (did:web is never fetched)');
     }
     throw new Error(`offline document loader: refusing to load "${url}"`);
   };

@@ -347,4 +347,6 @@ def test_readme_documents_every_setting() -> None:
     """Every MICROCRED_* setting of the issuer is in the README's configuration table."""
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text("utf-8")
     for name in Settings.model_fields:
-        assert f"| `MICROCRED_{name.upper()}` |" in readme, f"README does not document MICROCRED_{name.upper()}"
+        assert f"| `MICROCRED_{name.upper()}` |" in readme, (
+            f"README does not document MICROCRED_{name.upper()}"
+        )
