@@ -15,6 +15,7 @@ from typing import Any
 
 from .contexts import DocumentLoader
 from .dataintegrity import VerifiedProof, unsecured, verify_proofs
+from .datetimes import describe_age
 from .dids import DIDResolver
 from .i18n import Text, t
 from .jsonsafe import parse_json
@@ -48,13 +49,14 @@ from .status import (
     MESSAGE,
     REVOCATION,
     SUSPENSION,
+    StatusListDocument,
     StatusListSource,
     check_bitstring_length,
     decode_status_list,
     parse_status_entry,
     read_status,
 )
-from .trust import TrustList, find_issuer
+from .trust import TrustList, UnusableTrustList, find_issuer
 
 
 @dataclass
@@ -66,7 +68,7 @@ class Verification:
     max_clock_skew: timedelta
     resolver: DIDResolver
     status_lists: StatusListSource
-    trust_lists: Sequence[TrustList]
+    trust_lists: Sequence[TrustList | UnusableTrustList]
     accepted_cryptosuites: Collection[str] | None
     loader: DocumentLoader | None
     document: dict[str, Any] | None = None
@@ -400,6 +402,7 @@ def check_status(v: Verification) -> CheckResult:
             t("The credential has no status list entry, so it cannot be revoked or suspended."),
         )
     outcomes: list[dict[str, Any]] = []
+    lists: list[StatusListDocument] = []
     unknown: CheckResult | None = None
     for position, entry in enumerate(facts.status_entries):
         if BITSTRING_STATUS_LIST_ENTRY not in entry["_types"]:
@@ -416,12 +419,15 @@ def check_status(v: Verification) -> CheckResult:
             )
             continue
         try:
-            outcomes.append(_check_entry(v, entry, position))
+            outcome, document = _check_entry(v, entry, position)
         except ProblemError as exc:
             result = _from_error("status", exc)
             if result.status is CheckStatus.FAILED:
                 return result
             unknown = unknown or result
+            continue
+        outcomes.append(outcome)
+        lists.append(document)
     revoked = [o for o in outcomes if o["purpose"] == REVOCATION and o["value"]]
     suspended = [o for o in outcomes if o["purpose"] == SUSPENSION and o["value"]]
     details = {"entries": outcomes, "revoked": bool(revoked), "suspended": bool(suspended)}
@@ -440,17 +446,34 @@ def check_status(v: Verification) -> CheckResult:
     if unknown is not None:
         return unknown
     purposes = ", ".join(sorted({o["purpose"] for o in outcomes}))
-    return _passed(
-        "status",
-        t(
+    return _passed("status", _status_message(v, purposes, lists), **details)
+
+
+def _status_message(v: Verification, purposes: str, lists: list[StatusListDocument]) -> Text:
+    """The passed message. When a list came from a copy that may be behind the issuer (served
+    stale because the issuer's server did not answer, offline mode, a bundle), it says when that
+    copy was fetched, how long ago, and why: a revocation made since would not show."""
+    behind = [d for d in lists if (d.stale or d.note is not None) and d.retrieved_at is not None]
+    if not behind:
+        return t(
             "Checked against the issuer's signed status list ({purposes}): not revoked or suspended.",
             purposes=purposes,
-        ),
-        **details,
+        )
+    oldest = min(behind, key=lambda d: d.retrieved_at or v.now)
+    fetched = oldest.retrieved_at or v.now
+    return t(
+        "Checked against the issuer's signed status list ({purposes}) as fetched {age} ago ({when}): "
+        "not revoked or suspended then. The copy may be out of date: {reason}.",
+        purposes=purposes,
+        age=describe_age(v.now - fetched),
+        when=fetched.strftime("%Y-%m-%d %H:%M UTC"),
+        reason=oldest.note or t("it is past its freshness lifetime"),
     )
 
 
-def _check_entry(v: Verification, raw: Mapping[str, Any], position: int) -> dict[str, Any]:
+def _check_entry(
+    v: Verification, raw: Mapping[str, Any], position: int
+) -> tuple[dict[str, Any], StatusListDocument]:
     entry = parse_status_entry(raw, f"$.credentialStatus[{position}]")
     document = v.status_lists.get(entry.list_url)
     credential = document.credential
@@ -492,9 +515,11 @@ def _check_entry(v: Verification, raw: Mapping[str, Any], position: int) -> dict
     }
     if document.retrieved_at is not None:
         outcome["retrievedAt"] = document.retrieved_at.isoformat()
+    if document.note is not None:
+        outcome["note"] = str(document.note)
     if entry.purpose == MESSAGE and entry.messages is not None:
         outcome["message"] = entry.messages.get(value)
-    return outcome
+    return outcome, document
 
 
 def _verify_status_list(v: Verification, credential: dict[str, Any], url: str) -> dict[str, Any]:
@@ -561,7 +586,13 @@ def _status_subject_from_expanded(credential: Mapping[str, Any]) -> dict[str, An
 
 
 def check_trust(v: Verification) -> CheckResult:
-    """Whether a configured trust list names the issuer (not required for ``verified``)."""
+    """Whether a configured trust list names the issuer (not required for ``verified``).
+
+    An entry listed for a period only must cover the moment the credential was signed (its
+    proof's ``created``, else its ``validFrom``): a registry vouches for what an institution
+    signed while it was listed, as ETSI TS 119 612 trusted lists keep a service's status history
+    so that signatures are judged by the status at signing time.
+    """
     issuer_id = v.facts.issuer.id if v.facts and v.facts.issuer else None
     if not v.trust_lists:
         return CheckResult(
@@ -570,23 +601,10 @@ def check_trust(v: Verification) -> CheckResult:
             t("No trust list is configured, so who the issuer is was not checked."),
             required=False,
         )
-    found = find_issuer(v.trust_lists, issuer_id)
+    signed_at = _signing_moment(v)
+    found = find_issuer(v.trust_lists, issuer_id, signed_at)
     if found is None:
-        return CheckResult(
-            "trust",
-            CheckStatus.FAILED,
-            t(
-                "The issuer {issuer} is not on any trust list this verifier uses: the signature is "
-                "genuine, but nothing confirms which institution holds this key.",
-                issuer=issuer_id,
-            ),
-            Problem(
-                MALFORMED_VALUE_ERROR,
-                t("Unknown issuer"),
-                t("{issuer} is not on a configured trust list.", issuer=issuer_id),
-            ),
-            required=False,
-        )
+        return _untrusted(v, issuer_id, signed_at)
     trust_list, entry = found
     names = entry.name_zh + (f" ({entry.name_en})" if entry.name_en else "")
     return CheckResult(
@@ -594,7 +612,7 @@ def check_trust(v: Verification) -> CheckResult:
         CheckStatus.PASSED,
         t(
             "{operator} lists {issuer} as {institution}.",
-            operator=trust_list.operator,
+            operator=trust_list.label,
             issuer=issuer_id,
             institution=names,
         ),
@@ -607,5 +625,68 @@ def check_trust(v: Verification) -> CheckResult:
                 "domain": entry.domain,
             },
             "operator": trust_list.operator,
+            "trustList": trust_list.to_json(),
         },
+    )
+
+
+def _signing_moment(v: Verification) -> datetime:
+    created = [p.created for p in v.proofs or [] if p.created is not None]
+    if created:
+        return min(created)
+    if v.facts is not None and v.facts.valid_from is not None:
+        return v.facts.valid_from
+    return v.now
+
+
+def _untrusted(v: Verification, issuer_id: str | None, signed_at: datetime) -> CheckResult:
+    usable = [lst for lst in v.trust_lists if isinstance(lst, TrustList)]
+    unusable = [lst for lst in v.trust_lists if isinstance(lst, UnusableTrustList)]
+    if not usable:
+        first = unusable[0]
+        detail = t(
+            "Who the issuer is could not be checked: the trust list {source} could not be used ({reason}).",
+            source=first.source,
+            reason=first.reason,
+        )
+        return CheckResult(
+            "trust",
+            CheckStatus.UNKNOWN,
+            detail,
+            Problem(MALFORMED_VALUE_ERROR, t("Trust list not usable"), detail),
+            required=False,
+            details={"unusable": [{"source": u.source, "reason": str(u.reason)} for u in unusable]},
+        )
+    elsewhen = find_issuer(usable, issuer_id)
+    if elsewhen is not None:
+        trust_list, entry = elsewhen
+        message = t(
+            "{operator} lists {issuer} only from {start} until {end}; this credential was signed on "
+            "{signed}, outside that period.",
+            operator=trust_list.label,
+            issuer=issuer_id,
+            start=entry.valid_from.date().isoformat() if entry.valid_from else "—",
+            end=entry.valid_until.date().isoformat() if entry.valid_until else "—",
+            signed=signed_at.date().isoformat(),
+        )
+        title = t("Issuer not listed at signing time")
+    else:
+        message = t(
+            "The issuer {issuer} is not on any trust list this verifier uses: the signature is "
+            "genuine, but nothing confirms which institution holds this key.",
+            issuer=issuer_id,
+        )
+        title = t("Unknown issuer")
+    details: dict[str, Any] = {"trustLists": [lst.to_json() for lst in usable]}
+    if unusable:
+        details["unusable"] = [{"source": u.source, "reason": str(u.reason)} for u in unusable]
+    return CheckResult(
+        "trust",
+        CheckStatus.FAILED,
+        message,
+        Problem(
+            MALFORMED_VALUE_ERROR, title, t("{issuer} is not on a configured trust list.", issuer=issuer_id)
+        ),
+        required=False,
+        details=details,
     )

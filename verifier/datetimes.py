@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
+from .i18n import Text, t
+
 _DATE_TIME_STAMP = re.compile(
     r"-?(?P<year>[1-9][0-9]{3,}|0[0-9]{3})-(?P<month>0[1-9]|1[0-2])-(?P<day>0[1-9]|[12][0-9]|3[01])"
     r"T(?P<time>(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]+)?|24:00:00(?:\.0+)?)"
@@ -52,3 +54,15 @@ def format_date_time_stamp(value: datetime) -> str:
 def utc_now() -> datetime:
     """The current time, aware, in UTC."""
     return datetime.now(UTC)
+
+
+def describe_age(age: timedelta) -> Text:
+    """A short, rounded-down age for people: ``45 s``, ``12 min``, ``3 h``, ``2 d``."""
+    seconds = max(int(age.total_seconds()), 0)
+    if seconds < 60:
+        return t("{count} s", count=seconds)
+    if seconds < 3600:
+        return t("{count} min", count=seconds // 60)
+    if seconds < 2 * 86400:
+        return t("{count} h", count=seconds // 3600)
+    return t("{count} d", count=seconds // 86400)

@@ -17,7 +17,8 @@ import ipaddress
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from datetime import datetime
+from typing import Protocol, runtime_checkable
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -26,6 +27,7 @@ from .i18n import Text, t
 
 MAX_RESPONSE_BYTES = 2 * 1024 * 1024
 MAX_REDIRECTS = 3
+_CONDITIONAL = frozenset({"If-None-Match", "If-Modified-Since"})
 
 
 class FetchError(Exception):
@@ -38,17 +40,37 @@ class FetchError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class FetchResponse:
-    """A fetched document with the caching headers a cache needs."""
+    """A fetched document with the caching headers a cache needs.
+
+    A cache (:mod:`verifier.cache`) fills in the last three fields: when the origin sent these
+    bytes, whether they are served past their freshness lifetime (RFC 9111 §4.2), and a note
+    saying why a possibly out-of-date copy was used (the origin did not answer, offline mode, a
+    bundle). A response straight from the network leaves them at their defaults.
+    """
 
     url: str
     content: bytes
     headers: dict[str, str] = field(default_factory=dict)
+    fetched_at: datetime | None = None
+    stale: bool = False
+    note: Text | None = None
 
 
 class Fetcher(Protocol):
     """Retrieves ``url`` (a DID document or a status list) or raises :class:`FetchError`."""
 
     def __call__(self, url: str, *, accept: str) -> FetchResponse: ...
+
+
+@runtime_checkable
+class RevalidatingFetcher(Fetcher, Protocol):
+    """A fetcher that can also make a conditional request (RFC 9110 §13.1.1–13.1.3)."""
+
+    def revalidate(
+        self, url: str, *, accept: str, etag: str | None, last_modified: str | None
+    ) -> FetchResponse | None:
+        """``None`` when the origin answers 304 Not Modified, else the new document."""
+        ...
 
 
 Resolver = Callable[[str, int], list[str]]
@@ -92,20 +114,39 @@ class HttpFetcher:
         self._client.close()
 
     def __call__(self, url: str, *, accept: str) -> FetchResponse:
+        response = self._get(url, {"Accept": accept})
+        if response is None:  # 304 without a conditional request: a broken origin
+            raise FetchError(t("{url} answered HTTP {status}", url=_short(url), status=304))
+        return response
+
+    def revalidate(
+        self, url: str, *, accept: str, etag: str | None, last_modified: str | None
+    ) -> FetchResponse | None:
+        """Conditional GET: ``None`` on 304 Not Modified (RFC 9110 §15.4.5), else the document."""
+        headers = {"Accept": accept}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        return self._get(url, headers)
+
+    def _get(self, url: str, request_headers: dict[str, str]) -> FetchResponse | None:
         for _ in range(MAX_REDIRECTS + 1):
-            status, headers, body = self._fetch_once(url, accept)
+            status, headers, body = self._fetch_once(url, request_headers)
             if status in (301, 302, 303, 307, 308):
                 location = headers.get("location")
                 if not location:
                     raise FetchError(t("{url} redirected without a Location header", url=_short(url)))
                 url = urljoin(url, location)
                 continue
+            if status == 304 and _CONDITIONAL.intersection(request_headers):
+                return None
             if status != 200:
                 raise FetchError(t("{url} answered HTTP {status}", url=_short(url), status=status))
             return FetchResponse(url=url, content=body, headers=headers)
         raise FetchError(t("{url} redirected more than {limit} times", url=_short(url), limit=MAX_REDIRECTS))
 
-    def _fetch_once(self, url: str, accept: str) -> tuple[int, dict[str, str], bytes]:
+    def _fetch_once(self, url: str, request_headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
         parts = urlsplit(url)
         host = parts.hostname
         if not host:
@@ -135,7 +176,7 @@ class HttpFetcher:
         address = addresses[0]
         netloc = f"[{address}]" if ":" in address else address
         pinned = parts._replace(netloc=f"{netloc}:{port}").geturl()
-        headers = {"Host": parts.netloc.rsplit("@", 1)[-1], "Accept": accept}
+        headers = {"Host": parts.netloc.rsplit("@", 1)[-1], **request_headers}
         request = self._client.build_request(
             "GET", pinned, headers=headers, extensions={"sni_hostname": host}
         )

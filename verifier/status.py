@@ -239,6 +239,8 @@ class StatusListDocument:
     credential: dict[str, Any]
     retrieved_at: datetime | None = None
     stale: bool = False
+    #: Why a possibly out-of-date copy was used (offline, origin down, a bundle), if it was.
+    note: Text | None = None
 
 
 class StatusListSource:
@@ -258,6 +260,7 @@ class StatusListSource:
         self._documents = {url: dict(doc) for url, doc in (documents or {}).items()}
         self._revoked: set[tuple[str, int]] = set()
         self._verified: dict[tuple[str, str | None], tuple[Mapping[str, Any], Any, bytes]] = {}
+        self._parsed: dict[str, tuple[bytes, dict[str, Any]]] = {}
         self._lock = threading.Lock()
 
     def get(self, url: str) -> StatusListDocument:
@@ -272,14 +275,29 @@ class StatusListSource:
             )
         except FetchError as exc:
             raise _unretrievable(url, exc.text) from None
-        credential = parse_json(response.content, max_bytes=MAX_STATUS_LIST_BYTES)
+        credential = self._parse(url, response.content)
+        return StatusListDocument(url, credential, response.fetched_at, response.stale, response.note)
+
+    def _parse(self, url: str, content: bytes) -> dict[str, Any]:
+        """Parse a fetched list, reusing the parsed object while the bytes are unchanged.
+
+        A cache serves the same bytes until the list changes; the same object lets
+        :meth:`verified_list` skip re-verifying its signature.
+        """
+        with self._lock:
+            previous = self._parsed.get(url)
+        if previous is not None and (previous[0] is content or previous[0] == content):
+            return previous[1]
+        credential = parse_json(content, max_bytes=MAX_STATUS_LIST_BYTES)
         if not isinstance(credential, dict):
             raise fail(
                 MALFORMED_VALUE_ERROR,
                 t("Malformed status list"),
                 t("The status list is not a JSON object."),
             )
-        return StatusListDocument(url, credential)
+        with self._lock:
+            self._parsed[url] = (content, credential)
+        return credential
 
     def verified_list(
         self, url: str, credential: Mapping[str, Any], issuer: str | None

@@ -26,7 +26,7 @@ from .i18n import t
 from .problems import PARSING_ERROR, Problem
 from .result import CHECK_IDS, CheckResult, CheckStatus, VerificationResult
 from .status import StatusListSource
-from .trust import TrustList
+from .trust import TrustList, UnusableTrustList
 
 _Check = Callable[[Verification], CheckResult]
 
@@ -55,7 +55,7 @@ def verify_credential(
     fetch: Fetcher | None = None,
     did_documents: Mapping[str, Any] | None = None,
     status_lists: Mapping[str, Mapping[str, Any]] | StatusListSource | None = None,
-    trust_lists: Sequence[TrustList] = (),
+    trust_lists: Sequence[TrustList | UnusableTrustList] = (),
     resolver: DIDResolver | None = None,
     document_loader: DocumentLoader | None = None,
     allow_loopback_http: bool = False,
@@ -64,7 +64,8 @@ def verify_credential(
 
     With no ``fetch``, nothing touches the network: did:key still resolves, a did:web issuer
     resolves only from ``did_documents``, and a status list only from ``status_lists`` —
-    otherwise the check is reported *unknown*, never passed. ``trust_lists`` decide the
+    otherwise the check is reported *unknown*, never passed. ``trust_lists`` (verified lists, see
+    :mod:`verifier.trust_lists`, and any configured list that could not be used) decide the
     ``trust`` check, which does not affect ``verified``. ``allow_loopback_http`` lets a did:web
     on localhost be read over plain HTTP (local demos and tests only; the fetcher must allow it too).
     """
