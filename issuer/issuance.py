@@ -50,6 +50,8 @@ class IssuedCredential:
     student_number: str
     name: str
     document: dict[str, Any]
+    #: The signed summary credential the certificate's QR code carries (docs/qr-format.md).
+    summary: dict[str, Any] | None = None
 
 
 @dataclass
@@ -236,19 +238,21 @@ def _issue_in_transaction(
         status_lists={
             service.status_list_url(sl.purpose, sl.number): json.loads(sl.document) for sl in lists_used
         },
+        verifier_url=service.settings.verifier_url,
     )
-    signed_documents = signing.sign(context, jobs)
+    signed_certificates = signing.sign(context, jobs)
 
     suspension = allocations.get("suspension")
     credentials = [
         Credential(
-            credential_id=signed["id"],
+            credential_id=signed.document["id"],
             certificate_number=numbers[position],
             programme_id=programme.id or 0,
             learner_id=state.learner_id,
             key_id=key.id or 0,
             batch_id=batch_id,
-            document=json.dumps(signed, ensure_ascii=False, separators=(",", ":")),
+            document=_stored(signed.document),
+            summary_document=_stored(signed.summary),
             issued_at=now,
             revocation_list_id=allocations["revocation"][position][0].id or 0,
             revocation_index=allocations["revocation"][position][1],
@@ -256,7 +260,7 @@ def _issue_in_transaction(
             suspension_index=suspension[position][1] if suspension else None,
             replaces_id=replaces.id if replaces else None,
         )
-        for position, (state, signed) in enumerate(zip(ready, signed_documents, strict=True))
+        for position, (state, signed) in enumerate(zip(ready, signed_certificates, strict=True))
     ]
     session.add_all(credentials)
     session.flush()
@@ -286,10 +290,16 @@ def _issue_in_transaction(
             c.credential_id,
             learners[c.learner_id].student_number,
             learners[c.learner_id].name,
-            signed,
+            signed.document,
+            signed.summary,
         )
-        for c, signed in zip(credentials, signed_documents, strict=True)
+        for c, signed in zip(credentials, signed_certificates, strict=True)
     ]
+
+
+def _stored(document: dict[str, Any]) -> str:
+    """A signed document as stored (and served): compact JSON, characters as they are."""
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
 
 
 def _results(session: Session, programme: Programme, learner_ids: list[int]) -> dict[int, list[CourseResult]]:

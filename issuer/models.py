@@ -206,6 +206,12 @@ class Credential(SQLModel, table=True):
     key_id: int = Field(foreign_key="signing_keys.id", index=True)
     batch_id: int | None = Field(default=None, foreign_key="issue_batches.id")
     document: str = Field(sa_column=Column(Text, nullable=False))
+    summary_document: str | None = Field(
+        default=None,
+        sa_column=Column(Text, nullable=True),
+        description="The signed summary credential its QR code carries (docs/qr-format.md); "
+        "null for credentials issued before QR summaries existed",
+    )
     issued_at: datetime
     revocation_list_id: int = Field(foreign_key="status_lists.id")
     revocation_index: int

@@ -20,6 +20,7 @@ OB = "https://purl.imsglobal.org/spec/vc/ob/vocab.html#"
 SCHEMA = "https://schema.org/"
 STATUS = "https://www.w3.org/ns/credentials/status#"
 MC = "https://w3id.org/microcred/vocab#"
+SEC = "https://w3id.org/security#"
 RDF_TYPE = "@type"
 
 VERIFIABLE_CREDENTIAL = VC + "VerifiableCredential"
@@ -180,6 +181,11 @@ class CredentialFacts:
     study_end: str | None
     certificate_number: str | None
     courses: tuple[Course, ...]
+    #: How many courses the micro-major has: stated by a QR code's summary credential, which
+    #: lists none of them; otherwise the number of courses listed.
+    course_count: int | None = None
+    #: VC 2.0 §5.3 ``relatedResource`` entries: ``{"id", "digestMultibase"?, "digestSRI"?}``.
+    related_resources: tuple[Mapping[str, str], ...] = ()
 
     def summary(self) -> dict[str, Any]:
         """The JSON summary the CLI and the API print (names issuer, learner, micro-major, credits)."""
@@ -208,6 +214,12 @@ class CredentialFacts:
             "courses": [course.to_json() for course in self.courses],
             "studyPeriod": {"start": self.study_start, "end": self.study_end},
             "certificateNumber": self.certificate_number,
+            "courseCount": self.course_count if self.course_count is not None else len(self.courses),
+            **(
+                {"relatedResources": [dict(r) for r in self.related_resources]}
+                if self.related_resources
+                else {}
+            ),
             "validFrom": self.valid_from_raw,
             "validUntil": self.valid_until_raw,
         }
@@ -301,8 +313,24 @@ def read_facts(expanded: list[Any]) -> CredentialFacts:
         study_start=literal(subject, OB + "activityStartDate"),
         study_end=literal(subject, OB + "activityEndDate"),
         certificate_number=literal(credential, MC + "certificateNumber"),
+        course_count=_count(literal(achievement, MC + "courseCount")),
+        related_resources=tuple(_related(node) for node in nodes(credential, VC + "relatedResource")),
         courses=tuple(courses),
     )
+
+
+def _count(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
+def _related(node: Mapping[str, Any]) -> dict[str, str]:
+    """A related resource (VC Data Model 2.0 §5.3) with the digests it states."""
+    found = {"id": str(node.get("@id"))}
+    for key, iri in (("digestMultibase", SEC + "digestMultibase"), ("digestSRI", VC + "digestSRI")):
+        digest = literal(node, iri)
+        if isinstance(digest, str):
+            found[key] = digest
+    return found
 
 
 def _status_entry(node: Mapping[str, Any]) -> dict[str, Any]:

@@ -6,7 +6,10 @@ Which schemas apply to a credential:
   is pinned in ``schemas/manifest.json`` — an unpinned one is reported, not fetched;
 * the 1EdTech Open Badges 3.0 AchievementCredential schema for any Open Badge, listed or not
   (1EdTech's verification rules require it);
-* the microcred extension schema when the credential uses the microcred context.
+* the microcred extension schema when the credential uses the microcred context — except a
+  trust list (``TrustListCredential``), which always gets the trust-list schema instead, and a
+  QR code's summary credential (``CertificateSummaryCredential``), which always gets the
+  summary schema instead (it pins the exact shape, types included).
 
 Validation uses jsonschema-rs (a Rust validator; the pure-Python one took longer than the
 whole signature check). Messages name the JSON path so a registrar can find the field.
@@ -28,6 +31,8 @@ from ._data import data_dir
 from .contexts import MICROCRED_V1
 from .i18n import Text, t
 from .problems import MALFORMED_VALUE_ERROR, Problem
+from .summary_credential import SUMMARY_CREDENTIAL, SUMMARY_SCHEMA
+from .trust import TRUST_LIST_CREDENTIAL, TRUST_LIST_SCHEMA
 
 OB_ACHIEVEMENT_CREDENTIAL = (
     "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json"
@@ -107,7 +112,14 @@ def check_schemas(document: Mapping[str, Any], store: SchemaStore | None = None)
             not_pinned.append(entry["id"])
     if _OB_TYPES & set(_as_list(document.get("type", []))) and OB_ACHIEVEMENT_CREDENTIAL not in wanted:
         wanted.insert(0, OB_ACHIEVEMENT_CREDENTIAL)
-    if MICROCRED_V1 in _as_list(document.get("@context", [])) and MICROCRED_SCHEMA not in wanted:
+    kinds = set(_as_list(document.get("type", [])))
+    if TRUST_LIST_CREDENTIAL in kinds:
+        if TRUST_LIST_SCHEMA not in wanted:
+            wanted.append(TRUST_LIST_SCHEMA)
+    elif SUMMARY_CREDENTIAL in kinds:
+        if SUMMARY_SCHEMA not in wanted:
+            wanted.append(SUMMARY_SCHEMA)
+    elif MICROCRED_V1 in _as_list(document.get("@context", [])) and MICROCRED_SCHEMA not in wanted:
         wanted.append(MICROCRED_SCHEMA)
     document_without_proof = {k: v for k, v in document.items() if k != "proof"}
     notes: list[Text] = []
@@ -152,4 +164,8 @@ def _schema_name(url: str) -> str:
         return "Open Badges 3.0"
     if url == MICROCRED_SCHEMA:
         return "microcred micro-major certificate"
+    if url == TRUST_LIST_SCHEMA:
+        return "microcred trust list"
+    if url == SUMMARY_SCHEMA:
+        return "microcred certificate summary"
     return url
