@@ -1,0 +1,65 @@
+"""Chinese translations of what the verifier says about the files it reads.
+
+Baked badges (:mod:`verifier.baking`), PDFs and images (:mod:`verifier.extract`) and the
+``verify`` command's account of where it found a credential. Merged into
+:data:`verifier.i18n_zh.ZH`; the same catalogue test covers them.
+"""
+
+ZH: dict[str, str] = {
+    # verifier.baking
+    "The image is {size:,} bytes; at most {limit:,} are accepted.": "图片大小为 {size:,} 字节；最多接受 {limit:,} 字节。",
+    "This is not a PNG image.": "这不是 PNG 图片。",
+    "The PNG image has more than {limit:,} chunks.": "PNG 图片的数据块超过 {limit:,} 个。",
+    "The PNG image is truncated: it ends before its IEND chunk.": "PNG 图片不完整：在 IEND 数据块之前就结束了。",
+    "The PNG image is damaged: bad chunk header at byte {offset:,}.": "PNG 图片已损坏：第 {offset:,} 字节处的数据块头无效。",
+    "The PNG image is truncated: chunk {chunk} needs {length:,} bytes.": "PNG 图片不完整：数据块 {chunk} 需要 {length:,} 字节。",
+    "The PNG image is damaged: chunk {chunk} at byte {offset:,} fails its CRC check.": "PNG 图片已损坏：第 {offset:,} 字节处的数据块 {chunk} 未通过 CRC 校验。",
+    "The PNG image is damaged: it does not start with an IHDR chunk.": "PNG 图片已损坏：开头不是 IHDR 数据块。",
+    "The PNG image has {count:,} unexpected bytes after its IEND chunk.": "PNG 图片在 IEND 数据块之后还有 {count:,} 个多余字节。",
+    "The image already carries a baked credential.": "图片中已嵌入凭证。",
+    "The image is an Open Badges 2.0 badge; this verifier reads Open Badges 3.0 credentials.": "这是 Open Badges 2.0 徽章；本验证器读取的是 Open Badges 3.0 凭证。",
+    "The PNG image carries no baked credential.": "PNG 图片中没有嵌入凭证。",
+    "The image carries {count} baked credentials; Open Badges 3.0 allows only one.": "图片中嵌入了 {count} 个凭证；Open Badges 3.0 只允许一个。",
+    "The baked credential is compressed, which Open Badges 3.0 forbids; it was not read.": "嵌入的凭证经过压缩，而 Open Badges 3.0 禁止压缩；未读取该凭证。",
+    "The baked credential is {size:,} bytes; at most {limit:,} are accepted.": "嵌入的凭证大小为 {size:,} 字节；最多接受 {limit:,} 字节。",
+    "The baked credential is not valid UTF-8 text.": "嵌入的凭证不是有效的 UTF-8 文本。",
+    "The baked credential is empty.": "嵌入的凭证为空。",
+    "The SVG image declares XML entities, which are refused for safety.": "SVG 图片声明了 XML 实体；出于安全考虑拒绝处理。",
+    "The SVG image refers to external XML entities, which are refused for safety.": "SVG 图片引用了外部 XML 实体；出于安全考虑拒绝处理。",
+    "This is not an SVG image.": "这不是 SVG 图片。",
+    "The SVG image is not well-formed XML: {reason} (line {line}).": "SVG 图片不是格式正确的 XML：{reason}（第 {line} 行）。",
+    "Only a UTF-8 SVG image can be baked.": "只能在 UTF-8 编码的 SVG 图片中嵌入凭证。",
+    "The SVG image already uses the openbadges prefix for {namespace}.": "SVG 图片已将 openbadges 前缀用于 {namespace}。",
+    "The SVG image carries no baked credential.": "SVG 图片中没有嵌入凭证。",
+    # verifier.extract
+    "the QR code on the PDF certificate": "PDF 证书上的二维码",
+    "the QR code's text": "二维码文本",
+    "the QR code in the image": "图片中的二维码",
+    "the credential embedded in the PDF certificate": "PDF 证书中嵌入的凭证",
+    "the credential baked into the PNG badge": "PNG 徽章中嵌入的凭证",
+    "the credential baked into the SVG badge": "SVG 徽章中嵌入的凭证",
+    "the credential file": "凭证文件",
+    "The file is {size:,} bytes; at most {limit:,} are accepted.": "文件大小为 {size:,} 字节；最多接受 {limit:,} 字节。",
+    "This is not a credential (JSON), a PDF certificate, a PNG or SVG badge, or a JPEG photo.": "这不是凭证（JSON）、PDF 证书、PNG 或 SVG 徽章，也不是 JPEG 照片。",
+    "The badge carries a VC-JWT credential; this verifier reads credentials with an embedded proof.": "徽章中嵌入的是 VC-JWT 凭证；本验证器读取的是带内嵌证明（embedded proof）的凭证。",
+    "The image is larger than {limit:,} pixels, the most this verifier decodes.": "图片超过 {limit:,} 像素，超出本验证器可解码的上限。",
+    "The image is damaged and could not be decoded.": "图片已损坏，无法解码。",
+    "The image has neither a baked credential nor a QR code that could be read.": "图片中既没有嵌入凭证，也没有可识别的二维码。",
+    "No QR code could be read in the image.": "图片中没有可识别的二维码。",
+    "The QR code is not a certificate's QR code: {reason}": "该二维码不是证书二维码：{reason}",
+    "The PDF has more than {limit} attached files.": "PDF 的附件超过 {limit} 个。",
+    "The file {name} attached to the PDF is {size:,} bytes; at most {limit:,} are accepted.": "PDF 的附件 {name} 大小为 {size:,} 字节；最多接受 {limit:,} 字节。",
+    "The PDF is encrypted; a certificate PDF is not.": "PDF 已加密，而证书 PDF 不会加密。",
+    "The PDF is damaged: it has no document catalog.": "PDF 已损坏：缺少文档目录（catalog）。",
+    "The PDF is damaged and could not be read.": "PDF 已损坏，无法读取。",
+    "The PDF holds more data than this verifier unpacks: a part of it expands beyond its limits.": "PDF 中的数据超出本验证器的解压上限：其中某部分解压后超出限制。",
+    "The PDF has {count} attached credentials; a certificate carries exactly one.": "PDF 附有 {count} 个凭证；一份证书只应附有一个。",
+    "No QR code could be read on the PDF certificate.": "PDF 证书上没有可识别的二维码。",
+    "The PDF carries no credential: no attached credential and no readable QR code.": "PDF 中没有凭证：既没有附加的凭证，也没有可识别的二维码。",
+    # verifier.cli_inputs
+    "--qr: {reason}": "--qr：{reason}",
+    "{file}: {reason}": "{file}：{reason}",
+    "The QR code was issued for this very credential (its digest matches).": "二维码正是为这份凭证签发的（摘要一致）。",
+    "From {source}:": "来自{source}：",
+    "Note: {note}": "注：{note}",
+}
