@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
 
 from verifier import __version__
+from verifier.web import verifier_router
 
+from . import console
 from .api import errors
 from .api.routes import admin, credentials, programmes, public
 from .identity import ensure_signing_key
+from .public_verifier import verifier_config
 from .service import Service
 from .settings import Settings
 
@@ -27,4 +31,13 @@ def create_app(settings: Settings | None = None, *, service: Service | None = No
     errors.install(app, service.settings.lang)
     for router in (public.router, programmes.router, credentials.router, admin.router):
         app.include_router(router)
+    console.install(app)  # the registrar console at /console (pages, static files)
+    # The public verifier anyone could run, at /verify and /api/verify (no authentication: it
+    # changes nothing and stores nothing); it reads this service's own documents in-process.
+    app.include_router(verifier_router(verifier_config(service)))
+
+    @app.get("/", include_in_schema=False)
+    def home() -> RedirectResponse:
+        return RedirectResponse("/verify", status_code=303)
+
     return app

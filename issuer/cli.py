@@ -17,6 +17,7 @@ import click
 
 from verifier import __version__
 from verifier.cli import EXIT_NOT_VERIFIED, EXIT_USAGE, default_language, verify_command
+from verifier.cli_trust import trust_group, verifier_group
 from verifier.dataintegrity import EDDSA_JCS_2022, EDDSA_RDFC_2022, add_proof
 from verifier.datetimes import parse_date_time_stamp
 from verifier.i18n import render
@@ -39,6 +40,8 @@ def cli() -> None:
 
 
 cli.add_command(verify_command)
+cli.add_command(trust_group)
+cli.add_command(verifier_group)
 
 
 @cli.command("sign")
@@ -217,16 +220,27 @@ def demo_command(out: Path) -> None:
     for name, reasons in report.not_eligible:
         click.echo(f"  NOT ELIGIBLE {name}: {reasons}")
     click.echo("")
-    click.echo(f"Files:          {out}/ (credentials, status lists, did.json, the cohort's GB18030 CSV)")
+    click.echo(
+        f"Files:          {out}/ (per learner: .json credential, .pdf certificate, .qr.txt/.qr.png QR; "
+        "status lists, did.json, trust-list.json, the cohort's GB18030 CSV)"
+    )
     click.echo(f"Serve them:     microcred serve   → {did_url} and {base}/status/revocation/1")
+    click.echo(f"Verify page:    {base}/verify   (open a certificate's .qr.txt link, or upload its PDF)")
     first = report.issued[0][0] if report.issued else "CERT"
     lists = " ".join(f"--status-list {path}" for path in sorted(out.glob("status-*.json")))
     click.echo(
-        f"Verify offline: microcred verify --offline --did-document {out}/did.json {lists} {out}/{first}.json"
+        f"Verify offline: microcred verify --offline --did-document {out}/did.json {lists} {out}/{first}.pdf"
     )
+    trust = ""
+    if report.trust_list is not None and report.registry is not None:
+        trust = f"--trust-list {report.trust_list} --registry {report.registry} "
     click.echo(
-        f"Verify online:  MICROCRED_ALLOW_LOCAL_HTTP=1 microcred verify {out}/{first}.json   (while `microcred serve` runs)"
+        f"Verify online:  MICROCRED_ALLOW_LOCAL_HTTP=1 microcred verify {trust}{out}/{first}.pdf"
+        "   (while `microcred serve` runs)"
     )
+    if report.console_account is not None:
+        user, password = report.console_account
+        click.echo(f"Console:        {base}/console   user {user}, password {password}   (development only)")
 
 
 def _write_json(path: Path, value: Any) -> None:

@@ -113,7 +113,7 @@ def register(cli: click.Group) -> None:
         help="Worker processes (use PostgreSQL for more than 1).",
     )
     def serve_command(host: str, port: int, workers: int) -> None:
-        """Run the issuer service (API, DID document, status lists)."""
+        """Run the service: verify page, registrar console, API, DID document and status lists."""
         settings = _settings()
         mismatch = port_mismatch(settings.base_url, port)
         if mismatch:
@@ -283,6 +283,44 @@ def register(cli: click.Group) -> None:
         click.echo(
             f"{len(result.issued)} issued, {result.already_issued} already issued before, {len(result.not_eligible)} not eligible"
         )
+
+    @cli.command("render")
+    @click.option("--programme", "programme_code", required=True, help="Micro-major code.")
+    @click.option(
+        "--out",
+        required=True,
+        type=click.Path(path_type=Path, file_okay=False),
+        help="Folder for the PDF certificates (NUMBER.pdf).",
+    )
+    @click.option(
+        "--workers", type=click.IntRange(1, 64), help="Worker processes (default: one per CPU core)."
+    )
+    def render_command(programme_code: str, out: Path, workers: int | None) -> None:
+        """Render the PDF certificate of every current credential of a micro-major, in parallel."""
+        # WeasyPrint takes over a second to import: only this command needs it.
+        from .batch_render import render_programme  # noqa: PLC0415
+        from .fonts import FontSetupError  # noqa: PLC0415
+
+        language = default_language()
+        with (
+            open_service() as service,
+            click.progressbar(length=1, label=f"rendering {programme_code}", file=sys.stderr) as bar,
+        ):
+
+            def progress(done: int, total: int) -> None:
+                bar.length = max(total, 1)
+                bar.update(done - bar.pos)
+
+            try:
+                report = render_programme(service, programme_code, out, workers=workers, progress=progress)
+            except FontSetupError as exc:
+                click.echo(f"error: {exc.message.render(language)}", err=True)
+                sys.exit(EXIT_REFUSED)
+        for number, reason in report.failed:
+            click.echo(f"not rendered  {number}: {reason.render(language)}", err=True)
+        click.echo(f"{len(report.written)} rendered into {out}, {len(report.failed)} could not be rendered")
+        if report.failed:
+            sys.exit(EXIT_REFUSED)
 
     def _status_command(action: str, needs_reason: bool) -> Callable[..., None]:
         def command(cert_no: str | None, reason: str | None, from_csv: str | None, actor: str) -> None:

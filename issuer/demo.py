@@ -19,23 +19,34 @@ from typing import Any
 from sqlmodel import col, select
 
 from verifier import verify_credential
+from verifier.qr import encode_qr_text
+from verifier.trust import TrustedIssuer
+from verifier.trust_registry import add_issuer, new_trust_list, sign_trust_list
 
 from . import identity
+from .accounts import create_user
 from .cohorts import import_records, preview
 from .db import transaction
 from .demo_data import demo_institution
 from .errors import ServiceError
 from .i18n import t
 from .issuance import issue_programme
-from .models import Credential, Institution, StatusList
+from .keyfile import KeyPair, load_key_pair, write_key_pair
+from .models import Credential, Institution, StatusList, User
 from .programme_file import parse_programme_file
 from .programmes import import_programmes
+from .qr import qr_png
 from .revocation import REVOKE, change_status
 from .service import Service
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 PROGRAMME_FILE = EXAMPLES / "programme-powder-materials.yaml"
 DEMO_ACTOR = "demo"
+#: The demo trust registry's key (development only; never a production key), in the keys folder.
+DEMO_REGISTRY_KEY = "DEMO-trust-registry.keypair.json"
+#: The demo's console account (a registrar), created in development only; ``microcred demo`` prints it.
+DEMO_CONSOLE_USER = "registrar"
+DEMO_CONSOLE_PASSWORD = "microcred-demo-registrar"  # noqa: S105 - documented development-only password
 
 # (student number, name, pinyin, enrolled, completed, grades for PM101..PM108 — None = no record)
 _COHORT: tuple[tuple[str, str, str, str, str, tuple[str | None, ...]], ...] = (
@@ -171,6 +182,11 @@ class DemoReport:
     not_eligible: list[tuple[str, str]] = field(default_factory=list)
     revoked: str | None = None
     files: list[Path] = field(default_factory=list)
+    #: (user name, password) of the demo console account, when this run may have one (development).
+    console_account: tuple[str, str] | None = None
+    #: The signed trust list naming the demo university, and the registry DID that signed it.
+    trust_list: Path | None = None
+    registry: str | None = None
 
 
 def run_demo(service: Service, out: Path, *, language: str = "zh") -> DemoReport:
@@ -202,6 +218,7 @@ def run_demo(service: Service, out: Path, *, language: str = "zh") -> DemoReport
             ),
             actor=DEMO_ACTOR,
         )
+    console_account = _demo_console_account(service)
     specs = parse_programme_file(PROGRAMME_FILE.read_bytes(), PROGRAMME_FILE.name)
     programme_code = specs[0].code
     import_programmes(service, specs, actor=DEMO_ACTOR)
@@ -209,7 +226,7 @@ def run_demo(service: Service, out: Path, *, language: str = "zh") -> DemoReport
     records_path = out / "cohort-records.gb18030.csv"
     records_path.write_bytes(records)
     import_records(service, programme_code, records, records_path.name, actor=DEMO_ACTOR)
-    report = DemoReport(service.did, programme_code, files=[records_path])
+    report = DemoReport(service.did, programme_code, files=[records_path], console_account=console_account)
     for learner in preview(service, programme_code).learners:
         if not learner.eligible and not learner.certificate_number:
             report.not_eligible.append((learner.name, "; ".join(r.render(language) for r in learner.reasons)))
@@ -248,6 +265,10 @@ def run_demo(service: Service, out: Path, *, language: str = "zh") -> DemoReport
             path = out / f"{credential.certificate_number}.json"
             path.write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
             report.files.append(path)
+            if credential.summary_document is not None:
+                report.files.extend(
+                    _write_qr(service, out, credential.certificate_number, credential.summary_document)
+                )
             report.issued.append(
                 (credential.certificate_number, document["credentialSubject"]["name"], result.outcome)
             )
@@ -258,4 +279,85 @@ def run_demo(service: Service, out: Path, *, language: str = "zh") -> DemoReport
         did_path = out / "did.json"
         did_path.write_text(json.dumps(did_document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         report.files.append(did_path)
+        report.files.extend(_write_pdfs(service, out, credentials))
+    report.trust_list, report.registry = _write_trust_list(service, out)
+    report.files.append(report.trust_list)
     return report
+
+
+def _write_pdfs(service: Service, out: Path, credentials: list[Credential]) -> list[Path]:
+    """Each learner's printable certificate (``NUMBER.pdf``): PDF/A-3b with the credential inside."""
+    # WeasyPrint takes ~1.5 s to import: only when PDFs are made, not for every CLI command.
+    from .batch_render import qr_text_for  # noqa: PLC0415
+    from .pdf import render_certificate_pdf  # noqa: PLC0415
+
+    paths = []
+    for credential in credentials:
+        path = out / f"{credential.certificate_number}.pdf"
+        path.write_bytes(
+            render_certificate_pdf(credential.document, qr_text_for(credential, service.settings))
+        )
+        paths.append(path)
+    return paths
+
+
+def _write_trust_list(service: Service, out: Path) -> tuple[Path, str]:
+    """A trust list naming the demo university, signed by a demo registry (``trust-list.json``).
+
+    A verifier configured with it (``MICROCRED_TRUST_LISTS=trust-list.json``,
+    ``MICROCRED_TRUST_REGISTRIES=<the registry's did:key>``) shows the issuer as the registry
+    names it. The registry key is a development-only key kept beside the issuer keys.
+    """
+    key_path = service.settings.keys_dir / DEMO_REGISTRY_KEY
+    if key_path.exists():
+        registry = load_key_pair(key_path)
+    else:
+        registry = KeyPair.generate()
+        key_path.parent.mkdir(parents=True, exist_ok=True)
+        write_key_pair(key_path, registry)
+    with transaction(service.engine, write=False) as session:
+        institution = session.exec(select(Institution)).one()
+    document = new_trust_list(
+        registry=registry.did_key,
+        registry_name="微专业证书示范登记处 (microcred demo registry)",
+        name="示范信任列表 (demo trust list)",
+    )
+    document = add_issuer(
+        document,
+        TrustedIssuer(
+            service.did, institution.name_zh, institution.name_en, institution.code, institution.domain
+        ),
+    )
+    signed = sign_trust_list(document, registry.signer())
+    path = out / "trust-list.json"
+    path.write_text(json.dumps(signed, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    (out / "trust-registry.did").write_text(registry.did_key + "\n", encoding="ascii")
+    return path, registry.did_key
+
+
+def _write_qr(service: Service, out: Path, number: str, summary_document: str) -> list[Path]:
+    """The certificate's QR code: its text (``NUMBER.qr.txt``) and a PNG (``NUMBER.qr.png``)."""
+    text = encode_qr_text(json.loads(summary_document), service.settings.verifier_url)
+    text_path = out / f"{number}.qr.txt"
+    text_path.write_text(text + "\n", encoding="ascii")
+    png_path = out / f"{number}.qr.png"
+    png_path.write_bytes(qr_png(text))
+    return [text_path, png_path]
+
+
+def _demo_console_account(service: Service) -> tuple[str, str] | None:
+    """The demo registrar's console account (created once), in development only."""
+    if service.settings.environment != "development":
+        return None
+    with transaction(service.engine, write=False) as session:
+        exists = session.exec(select(User).where(User.username == DEMO_CONSOLE_USER)).first() is not None
+    if not exists:
+        create_user(
+            service,
+            DEMO_CONSOLE_USER,
+            password=DEMO_CONSOLE_PASSWORD,
+            role="registrar",
+            display_name="演示教务员",
+            actor=DEMO_ACTOR,
+        )
+    return DEMO_CONSOLE_USER, DEMO_CONSOLE_PASSWORD

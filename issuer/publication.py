@@ -21,6 +21,7 @@ from verifier.contexts import default_store
 from .identity import did_document
 from .models import StatusList
 from .service import Service
+from .status_lists import find_list
 
 DID_JSON = "application/did+json"
 VC_JSON = "application/vc+ld+json"
@@ -60,6 +61,20 @@ def everything(service: Service, session: Session) -> list[Published]:
         documents.append(Published(path[len(base) :], VC_JSON, status_list_body(status_list)))
     documents.append(Published(CONTEXT_PATH, LD_JSON, context_body()))
     return documents
+
+
+def published_document(service: Service, session: Session, path: str) -> Published | None:
+    """The public document served at ``path`` (below the base URL), or ``None``."""
+    if path == service.did_document_path:
+        return Published(path, DID_JSON, did_document_body(service, session))
+    if path == CONTEXT_PATH:
+        return Published(path, LD_JSON, context_body())
+    parts = path.split("/")
+    if len(parts) == 4 and parts[:2] == ["", "status"] and parts[3].isdigit():
+        status_list = find_list(session, parts[2], int(parts[3]))
+        if status_list is not None:
+            return Published(path, VC_JSON, status_list_body(status_list))
+    return None
 
 
 def export(documents: list[Published], out: Path) -> list[Path]:

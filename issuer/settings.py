@@ -63,6 +63,10 @@ class Settings(BaseSettings):
         300, ge=0, description="Cache-Control max-age (seconds) for served status lists."
     )
     lang: Literal["zh", "en"] = Field("zh", description="Default language of messages and pages.")
+    verifier_url: str = Field(
+        "",
+        description="Public verify page a certificate's QR code opens (the signed summary rides in the URL fragment); default {base_url}/verify.",
+    )
 
     @field_validator("base_url")
     @classmethod
@@ -74,6 +78,24 @@ class Settings(BaseSettings):
             )
         return value.rstrip("/")
 
+    @field_validator("verifier_url")
+    @classmethod
+    def _check_verifier_url(cls, value: str) -> str:
+        if not value:
+            return value  # filled from base_url below
+        parts = urlsplit(value)
+        if (
+            parts.scheme not in ("http", "https")
+            or not parts.hostname
+            or "#" in value
+            or not value.isascii()
+            or any(c.isspace() for c in value)
+        ):
+            raise ValueError(
+                "verifier_url must be an absolute http(s) URL without a fragment, e.g. https://cert.example.edu.cn/verify"
+            )
+        return value
+
     @field_validator("status_purposes")
     @classmethod
     def _check_purposes(cls, value: str) -> str:
@@ -83,9 +105,17 @@ class Settings(BaseSettings):
         return ",".join(purposes)
 
     @model_validator(mode="after")
+    def _default_verifier_url(self) -> Settings:
+        if not self.verifier_url:
+            self.verifier_url = f"{self.base_url}/verify"
+        return self
+
+    @model_validator(mode="after")
     def _check_production(self) -> Settings:
         if self.environment != "production":
             return self
+        if urlsplit(self.verifier_url).scheme != "https":
+            raise ValueError("in production, verifier_url must be https (phones open it from the QR code)")
         parts = urlsplit(self.base_url)
         if parts.scheme != "https":
             raise ValueError("in production, base_url must be https (did:web requires it)")

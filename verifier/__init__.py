@@ -5,7 +5,10 @@ access unless the caller passes a fetcher. The issuer service imports it; it nev
 issuer.
 """
 
+from .bundle import Bundle, BundleError, build_bundle
+from .cache import HttpCache
 from .canonical import CanonicalizationLimitError, canonize_jcs, canonize_quads
+from .configured import ConfiguredVerifier, VerifierSettings
 from .contexts import ContextStore, document_loader
 from .dataintegrity import (
     ALL_CRYPTOSUITES,
@@ -28,6 +31,7 @@ from .model import CredentialFacts, read_facts
 from .multikey import Ed25519Signer, PublicKey, Signer, decode_public_key_multibase
 from .presentation import PresentationResult, verify_presentation
 from .problems import Problem, ProblemError, RetrievalError
+from .qr import QRPayloadError, check_related_resource, decode_qr_text, encode_qr_text
 from .rdf import expanded_to_quads
 from .result import CHECK_IDS, CheckResult, CheckStatus, VerificationResult
 from .status import (
@@ -37,7 +41,8 @@ from .status import (
     encode_status_list,
     read_status,
 )
-from .trust import TrustedIssuer, TrustList
+from .trust import TrustedIssuer, TrustList, UnusableTrustList
+from .trust_lists import TrustListError, TrustListProvider, read_trust_list
 from .verify import verify_credential
 
 __version__ = "0.1.0"
@@ -52,9 +57,12 @@ __all__ = [
     "EDDSA_RDFC_2022",
     "LANGUAGES",
     "Bitstring",
+    "Bundle",
+    "BundleError",
     "CanonicalizationLimitError",
     "CheckResult",
     "CheckStatus",
+    "ConfiguredVerifier",
     "ContextStore",
     "CredentialFacts",
     "Cryptosuite",
@@ -64,33 +72,44 @@ __all__ = [
     "FetchError",
     "FetchResponse",
     "Fetcher",
+    "HttpCache",
     "HttpFetcher",
     "PresentationResult",
     "Problem",
     "ProblemError",
     "PublicKey",
+    "QRPayloadError",
     "RetrievalError",
     "Signer",
     "StatusListSource",
     "Text",
     "TrustList",
+    "TrustListError",
+    "TrustListProvider",
     "TrustedIssuer",
+    "UnusableTrustList",
     "VerificationMethod",
     "VerificationResult",
     "VerifiedProof",
+    "VerifierSettings",
     "__version__",
     "add_proof",
+    "build_bundle",
     "canonize_jcs",
     "canonize_quads",
+    "check_related_resource",
     "create_proof",
     "decode_public_key_multibase",
+    "decode_qr_text",
     "decode_status_list",
     "did_web_url",
     "document_loader",
+    "encode_qr_text",
     "encode_status_list",
     "expanded_to_quads",
     "read_facts",
     "read_status",
+    "read_trust_list",
     "resolve_did_key",
     "strict_expand",
     "verify_credential",

@@ -17,14 +17,22 @@ from typing import Any
 
 import click
 
+from .bundle import BundleError
+from .cli_inputs import (
+    check_binding,
+    echo_notes_and_binding,
+    echo_source,
+    read_inputs,
+    report_json,
+    verified,
+)
+from .configured import ConfiguredVerifier, VerifierSettings
 from .datetimes import parse_date_time_stamp
-from .fetch import HttpFetcher
 from .i18n import render, t
 from .jsonsafe import parse_json
-from .presentation import PresentationResult, is_presentation, verify_presentation
+from .presentation import PresentationResult
 from .problems import ProblemError
 from .result import CheckStatus, VerificationResult
-from .verify import verify_credential
 
 EXIT_VERIFIED = 0
 EXIT_NOT_VERIFIED = 1
@@ -101,8 +109,9 @@ def _print_result(result: VerificationResult, language: str, index: int | None =
                 filter(None, [major.get("name"), f"({major.get('code')})" if major.get("code") else None])
             ),
         ),
-        (t("Credits"), credits.get("earned")),
+        (t("Credits"), _number(credits.get("earned"))),
         (t("Certificate No."), summary.get("certificateNumber")),
+        (t("Listed as"), _listed_as(result)),
     )
     for label, value in rows:
         if value not in (None, ""):
@@ -111,11 +120,62 @@ def _print_result(result: VerificationResult, language: str, index: int | None =
         click.echo(f"  {_SYMBOLS[check.status]} {check.id:<9} {check.message_in(language)}")
 
 
+def _number(value: object) -> object:
+    """``12.0`` as ``12`` and ``1.5`` as ``1.5``, as a certificate prints credits."""
+    return f"{value:g}" if isinstance(value, float) else value
+
+
+def _listed_as(result: VerificationResult) -> str | None:
+    """The institution as the trust list names it, and by whom (when the issuer is listed)."""
+    trust = result.check("trust")
+    if trust is None or not trust.ok:
+        return None
+    institution = trust.details.get("institution") or {}
+    listing = trust.details.get("trustList") or {}
+    names = " / ".join(filter(None, [institution.get("nameZh"), institution.get("nameEn")]))
+    by = listing.get("operatorName") or trust.details.get("operator")
+    return f"{names} [{by}]" if by else names
+
+
 @click.command("verify")
-@click.argument("file", type=str)
+@click.argument("file", type=str, required=False)
+@click.option(
+    "--qr",
+    "qr_text",
+    metavar="TEXT",
+    help="The text of a certificate's QR code, as a phone scanned it (instead of FILE).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.option(
-    "--offline", is_flag=True, help="Never touch the network (did:web and status lists must be given)."
+    "--offline",
+    is_flag=True,
+    help="Never touch the network: use only the cache, a --bundle and the files given.",
+)
+@click.option(
+    "--bundle",
+    type=click.Path(path_type=Path, dir_okay=False),
+    metavar="FILE",
+    help="Verify from an offline bundle (see `verifier bundle`); implies --offline.",
+)
+@click.option(
+    "--trust-list",
+    "trust_lists",
+    multiple=True,
+    metavar="FILE|URL",
+    help="A signed trust list naming trusted issuers (repeatable; default: MICROCRED_TRUST_LISTS).",
+)
+@click.option(
+    "--registry",
+    "registries",
+    multiple=True,
+    metavar="DID",
+    help="A registry whose trust lists are accepted (repeatable; default: MICROCRED_TRUST_REGISTRIES).",
+)
+@click.option(
+    "--cache-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    metavar="DIR",
+    help="Cache of fetched documents (default: MICROCRED_CACHE_DIR, else ~/.cache/microcred).",
 )
 @click.option(
     "--did-document",
@@ -134,15 +194,23 @@ def _print_result(result: VerificationResult, language: str, index: int | None =
 @click.option("--at", "at", metavar="DATETIME", help="Verify as of this date-time (ISO 8601 with time zone).")
 @click.option("--lang", type=click.Choice(["en", "zh"]), default=None, help="Language of the messages.")
 def verify_command(
-    file: str,
+    file: str | None,
+    qr_text: str | None,
     as_json: bool,
     offline: bool,
+    bundle: Path | None,
+    trust_lists: tuple[str, ...],
+    registries: tuple[str, ...],
+    cache_dir: Path | None,
     did_documents: tuple[str, ...],
     status_lists: tuple[str, ...],
     at: str | None,
     lang: str | None,
 ) -> None:
     """Verify a credential or presentation in FILE (use - for standard input).
+
+    FILE may be JSON, a PDF certificate, a baked PNG/SVG badge, or a PNG/JPEG image showing
+    a certificate's QR code.
 
     Exit status: 0 verified, 1 not verified, 2 usage error or unreadable input.
     """
@@ -154,45 +222,81 @@ def verify_command(
             raise click.BadParameter(
                 "use an ISO 8601 date-time with a time zone, e.g. 2025-07-01T00:00:00Z", param_hint="--at"
             )
-    raw = _read_input(file)
+    if (file is None) == (qr_text is None):
+        raise click.UsageError("give a FILE to verify, or --qr TEXT (not both)")
+    inputs = read_inputs(
+        _read_input(file) if file is not None else None,
+        name=file or "--qr",
+        qr_text=qr_text,
+        as_json=as_json,
+        language=language,
+    )
+    settings = VerifierSettings.from_environ(
+        os.environ,
+        offline=offline or bundle is not None,
+        bundle=bundle,
+        trust_lists=trust_lists,
+        registries=registries,
+        cache_dir=cache_dir,
+    )
     try:
-        document = parse_json(raw)
-    except ProblemError as exc:
-        if as_json:
-            click.echo(json.dumps(verify_credential(raw).to_json(language), ensure_ascii=False, indent=2))
-        else:
-            click.echo(f"{file}: {render(exc.problem.detail, language)}", err=True)
-        sys.exit(EXIT_USAGE)
-    fetcher = None
-    local_http = os.environ.get("MICROCRED_ALLOW_LOCAL_HTTP") == "1"
-    if not offline:
-        fetcher = HttpFetcher(allow_loopback_http=local_http)
-    options: dict[str, Any] = {
-        "now": now,
-        "fetch": fetcher,
-        "allow_loopback_http": local_http,
-        "did_documents": _load_json_files(did_documents, "DID document"),
-        "status_lists": _load_json_files(status_lists, "status list"),
-    }
-    try:
-        outcome: VerificationResult | PresentationResult
-        if is_presentation(document):
-            outcome = verify_presentation(document, **options)
-        else:
-            outcome = verify_credential(document, **options)
-    finally:
-        if fetcher is not None:
-            fetcher.close()
+        verifier = ConfiguredVerifier(settings)
+    except BundleError as exc:
+        raise click.UsageError(render(exc.text, language)) from None
+    with verifier:
+        given = {
+            "did_documents": _load_json_files(did_documents, "DID document"),
+            "status_lists": _load_json_files(status_lists, "status list"),
+        }
+        outcomes = [verifier.verify(item.credential, now=now, **given) for item in inputs.found]
+    binding = check_binding(inputs)
     if as_json:
-        click.echo(json.dumps(outcome.to_json(language), ensure_ascii=False, indent=2))
-    elif isinstance(outcome, PresentationResult):
-        for index, result in enumerate(outcome.credentials):
-            _print_result(result, language, index)
+        report = (
+            outcomes[0].to_json(language)
+            if inputs.plain_json
+            else report_json(inputs, outcomes, binding, language)
+        )
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
     else:
-        _print_result(outcome, language)
-    sys.exit(EXIT_VERIFIED if outcome.verified else EXIT_NOT_VERIFIED)
+        for item, outcome in zip(inputs.found, outcomes, strict=True):
+            if not inputs.plain_json:
+                echo_source(item, language)
+            if isinstance(outcome, PresentationResult):
+                for index, result in enumerate(outcome.credentials):
+                    _print_result(result, language, index)
+            else:
+                _print_result(outcome, language)
+        echo_notes_and_binding(inputs, binding, language)
+    sys.exit(EXIT_VERIFIED if verified(outcomes, binding) else EXIT_NOT_VERIFIED)
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port", default=8080, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on."
+)
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64), help="Worker processes.")
+def serve_command(host: str, port: int, workers: int) -> None:
+    """Serve the public verify page (/verify) and API (/api/verify, /credentials/verify).
+
+    Settings come from the environment: MICROCRED_LANG, MICROCRED_ALLOW_LOCAL_HTTP,
+    MICROCRED_CACHE_DIR, MICROCRED_VERIFY_MAX_UPLOAD, MICROCRED_VERIFY_OFFLINE.
+    """
+    # Imported here so that `microcred-verify FILE` starts fast and never loads the web stack.
+    from .web import run_server  # noqa: PLC0415
+
+    run_server(host, port, workers)
 
 
 def main() -> None:
-    """Entry point of the standalone ``microcred-verify`` command."""
-    verify_command(prog_name="microcred-verify")
+    """Entry point of the standalone ``microcred-verify`` command (``serve`` runs the web page)."""
+    if sys.argv[1:2] == ["serve"]:
+        serve_command(args=sys.argv[2:], prog_name="microcred-verify serve")
+    elif sys.argv[1:2] in (["trust"], ["verifier"]):
+        # The registry operator's and the offline bundle's commands (verifier.cli_trust).
+        from .cli_trust import trust_group, verifier_group  # noqa: PLC0415 - it imports this module
+
+        group = trust_group if sys.argv[1] == "trust" else verifier_group
+        group(args=sys.argv[2:], prog_name=f"microcred-verify {sys.argv[1]}")
+    else:
+        verify_command(prog_name="microcred-verify")

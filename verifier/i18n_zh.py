@@ -2,7 +2,14 @@
 
 Keys are the English templates used in the code (``t("...")``); values keep the same
 ``{placeholders}``. tests/unit/test_i18n.py checks that every template has an entry here.
+The verify page's own text lives in :mod:`verifier.i18n_zh_web`, and what is said about files
+(badges, PDFs, images) in :mod:`verifier.i18n_zh_inputs`; both are merged in at the end.
 """
+
+from .i18n_zh_inputs import ZH as _INPUTS_ZH
+from .i18n_zh_network import ZH as _NETWORK_ZH
+from .i18n_zh_qr import ZH as _QR_ZH
+from .i18n_zh_web import ZH as _WEB_PAGE_ZH
 
 ZH: dict[str, str] = {
     "The document is a well-formed verifiable credential.": "文件是格式正确的可验证凭证。",
@@ -217,3 +224,8 @@ ZH: dict[str, str] = {
     "{message} Note: {note}": "{message} 注：{note}",
     "credentialStatus lists {count} entries, which VC 2.0 allows; the Open Badges 3.0 schema allows one, so each entry was checked on its own.": "credentialStatus 列出了 {count} 个条目（VC 2.0 允许）；Open Badges 3.0 数据模式只允许一个，因此逐个条目分别核查。",
 }
+
+ZH.update(_WEB_PAGE_ZH)
+ZH.update(_INPUTS_ZH)
+ZH.update(_NETWORK_ZH)
+ZH.update(_QR_ZH)

@@ -15,6 +15,8 @@ from factories import FIXTURES, VECTORS, golden_unsigned, w3c_test_key
 
 from issuer.cli_service import port_mismatch
 from issuer.settings import Settings
+from verifier.configured import ENVIRONMENT
+from verifier.web_config import WEB_ENVIRONMENT
 
 # The entry point installed next to the interpreter running the tests (the venv's bin/).
 MICROCRED = str(Path(sys.executable).parent / "microcred")
@@ -254,7 +256,8 @@ def test_demo_seeds_issues_revokes_and_writes_files(tmp_path: Path) -> None:
         "status-suspension-1.json",
         "cohort-records.gb18030.csv",
     } <= set(files)
-    assert sum(1 for name in files if name.startswith("WZY-PM-2024-")) == 9
+    for suffix in (".json", ".qr.txt", ".qr.png"):  # each certificate, its QR text and QR image
+        assert sum(1 for name in files if name.startswith("WZY-PM-2024-") and name.endswith(suffix)) == 9
     # Running it again changes nothing already done.
     again = run("demo", "--out", str(tmp_path / "demo"), cwd=tmp_path, env=env)
     assert again.returncode == 0, again.stderr
@@ -350,3 +353,10 @@ def test_readme_documents_every_setting() -> None:
         assert f"| `MICROCRED_{name.upper()}` |" in readme, (
             f"README does not document MICROCRED_{name.upper()}"
         )
+
+
+def test_readme_documents_every_verifier_setting() -> None:
+    """Every MICROCRED_* variable the verifier (CLI, library, web page) reads is in the README."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text("utf-8")
+    for name in {**ENVIRONMENT, **WEB_ENVIRONMENT}:
+        assert f"| `{name}` |" in readme, f"README does not document {name}"
