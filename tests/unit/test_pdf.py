@@ -103,7 +103,7 @@ def qr_texts(pdf: bytes, page: int = -1) -> list[str]:
         image = document[page if page >= 0 else len(document) + page].render(scale=200 / 72).to_pil()
     finally:
         document.close()
-    return [barcode.text for barcode in zxingcpp.read_barcodes(image)]
+    return [barcode.text for barcode in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)]
 
 
 def page_count(pdf: bytes) -> int:
