@@ -8,9 +8,9 @@ from fastapi.responses import RedirectResponse
 from verifier import __version__
 from verifier.web import verifier_router
 
-from . import console
+from . import console, learner_page
 from .api import errors
-from .api.routes import admin, credentials, programmes, public
+from .api.routes import admin, credentials, links, programmes, public
 from .identity import ensure_signing_key
 from .public_verifier import verifier_config
 from .service import Service
@@ -29,9 +29,10 @@ def create_app(settings: Settings | None = None, *, service: Service | None = No
     )
     app.state.service = service
     errors.install(app, service.settings.lang)
-    for router in (public.router, programmes.router, credentials.router, admin.router):
+    for router in (public.router, programmes.router, credentials.router, links.router, admin.router):
         app.include_router(router)
     console.install(app)  # the registrar console at /console (pages, static files)
+    app.include_router(learner_page.router)  # learners' download pages at /c/{token}
     # The public verifier anyone could run, at /verify and /api/verify (no authentication: it
     # changes nothing and stores nothing); it reads this service's own documents in-process.
     app.include_router(verifier_router(verifier_config(service)))

@@ -1,8 +1,10 @@
 """Render the PDF certificates of a whole cohort, in parallel (``microcred render``).
 
 Each worker process builds one :class:`~issuer.pdf.CertificateRenderer` (fonts, stylesheet and
-template parsed once) and renders the credentials it is handed; the parent reads the signed
-credentials from the database, hands them out in order and writes each PDF as
+template parsed once) and prints the credentials it is handed with
+:func:`issuer.printing.render_pdf`, with the institution's print options and through the PDF
+cache (a certificate rendered here is not rendered again when it is downloaded); the parent
+reads the signed credentials from the database, hands them out in order and writes each PDF as
 ``NUMBER.pdf`` (written to a temporary name first, so a file that exists is complete). A
 credential that cannot be rendered is reported by certificate number with the reason, and the
 others still render.
@@ -10,7 +12,6 @@ others still render.
 
 from __future__ import annotations
 
-import json
 import multiprocessing
 import os
 import tempfile
@@ -18,12 +19,11 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import quote
 
 from sqlmodel import col, select
 
 from verifier.i18n import Text
-from verifier.qr import QRPayloadError, encode_qr_text
+from verifier.qr import QRPayloadError
 
 from . import fonts
 from .certificate import CertificateDataError
@@ -31,25 +31,12 @@ from .db import transaction
 from .i18n import t
 from .models import Credential
 from .pdf import CertificateRenderer, CertificateRenderError
+from .printing import PrintSetup, print_setup, qr_text_for, render_pdf
 from .programmes import get_programme
 from .service import Service
-from .settings import Settings
 
 #: Credentials handed to a worker at a time (enough to keep it busy, small enough for a smooth bar).
 CHUNK = 4
-
-
-def qr_text_for(credential: Credential, settings: Settings) -> str:
-    """The text the QR code on ``credential``'s printed certificate carries.
-
-    The certificate's signed summary credential in the QR format of :mod:`verifier.qr`
-    (``{verifier_url}#MC1:…``: a phone opens the public verifier, which checks the signature
-    without calling the university). A credential issued before summaries existed has none:
-    its QR opens the public verifier with the credential's id, where the PDF can be checked.
-    """
-    if credential.summary_document:
-        return encode_qr_text(json.loads(credential.summary_document), settings.verifier_url)
-    return f"{settings.verifier_url}?credential={quote(credential.credential_id, safe=':')}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,20 +88,23 @@ def _jobs(service: Service, programme_code: str, report: RenderReport) -> list[R
 # -- worker side ---------------------------------------------------------------------------------
 
 _worker_renderer: CertificateRenderer | None = None
+_worker_setup: PrintSetup | None = None
 
 
-def _start_worker(font_dir: Path | None) -> None:
-    global _worker_renderer  # noqa: PLW0603 - one renderer per worker process, by design
+def _start_worker(font_dir: Path | None, setup: PrintSetup) -> None:
+    global _worker_renderer, _worker_setup  # noqa: PLW0603 - one renderer per worker process, by design
     _worker_renderer = CertificateRenderer(font_dir=font_dir)
+    _worker_setup = setup
 
 
 def _render_chunk(jobs: list[RenderJob], out: Path) -> list[tuple[str, str | None, Text | None]]:
     """Render ``jobs`` into ``out``: (number, file name or None, reason or None) for each."""
     assert _worker_renderer is not None  # noqa: S101 - set by the pool initializer
+    assert _worker_setup is not None  # noqa: S101 - set by the pool initializer
     results: list[tuple[str, str | None, Text | None]] = []
     for job in jobs:
         try:
-            pdf = _worker_renderer.render(job.document, job.qr_text)
+            pdf = render_pdf(job.document, job.qr_text, _worker_setup, renderer=_worker_renderer)
         except (CertificateRenderError, CertificateDataError) as exc:
             results.append((job.certificate_number, None, exc.message))
             continue
@@ -180,7 +170,7 @@ def render_programme(
         max_workers=count,
         mp_context=multiprocessing.get_context("spawn"),
         initializer=_start_worker,
-        initargs=(font_dir or fonts.DEFAULT_FONT_DIR,),
+        initargs=(font_dir or fonts.DEFAULT_FONT_DIR, print_setup(service.settings)),
     ) as pool:
         futures = [pool.submit(_render_chunk, chunk, out) for chunk in _chunks(jobs, CHUNK)]
         for future in futures:

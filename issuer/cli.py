@@ -25,6 +25,7 @@ from verifier.jsonsafe import parse_json
 from verifier.problems import ProblemError
 
 from . import identity
+from .cli_links import register as register_link_commands
 from .cli_service import actor_option, open_service, register
 from .db import transaction
 from .demo import run_demo
@@ -222,7 +223,7 @@ def demo_command(out: Path) -> None:
     click.echo("")
     click.echo(
         f"Files:          {out}/ (per learner: .json credential, .pdf certificate, .qr.txt/.qr.png QR; "
-        "status lists, did.json, trust-list.json, the cohort's GB18030 CSV)"
+        "status lists, did.json, trust-list.json, links.csv, the cohort's GB18030 CSV)"
     )
     click.echo(f"Serve them:     microcred serve   → {did_url} and {base}/status/revocation/1")
     click.echo(f"Verify page:    {base}/verify   (open a certificate's .qr.txt link, or upload its PDF)")
@@ -238,6 +239,8 @@ def demo_command(out: Path) -> None:
         f"Verify online:  MICROCRED_ALLOW_LOCAL_HTTP=1 microcred verify {trust}{out}/{first}.pdf"
         "   (while `microcred serve` runs)"
     )
+    if report.download_link is not None:
+        click.echo(f"Learner's page: {report.download_link}   (every learner's link: {out}/links.csv)")
     if report.console_account is not None:
         user, password = report.console_account
         click.echo(f"Console:        {base}/console   user {user}, password {password}   (development only)")
@@ -252,6 +255,7 @@ def _user() -> str:
 
 
 register(cli)
+register_link_commands(cli)
 
 
 def main() -> None:

@@ -28,11 +28,13 @@ from .accounts import create_user
 from .cohorts import import_records, preview
 from .db import transaction
 from .demo_data import demo_institution
+from .download_links import cohort_links, links_csv
 from .errors import ServiceError
 from .i18n import t
 from .issuance import issue_programme
 from .keyfile import KeyPair, load_key_pair, write_key_pair
 from .models import Credential, Institution, StatusList, User
+from .printing import certificate_pdf
 from .programme_file import parse_programme_file
 from .programmes import import_programmes
 from .qr import qr_png
@@ -187,6 +189,8 @@ class DemoReport:
     #: The signed trust list naming the demo university, and the registry DID that signed it.
     trust_list: Path | None = None
     registry: str | None = None
+    #: One learner's download page (every learner's is in ``links.csv``).
+    download_link: str | None = None
 
 
 def run_demo(service: Service, out: Path, *, language: str = "zh") -> DemoReport:
@@ -282,21 +286,20 @@ def run_demo(service: Service, out: Path, *, language: str = "zh") -> DemoReport
         report.files.extend(_write_pdfs(service, out, credentials))
     report.trust_list, report.registry = _write_trust_list(service, out)
     report.files.append(report.trust_list)
+    links = cohort_links(service, programme_code)
+    links_path = out / "links.csv"
+    links_path.write_bytes(links_csv(links))
+    report.files.append(links_path)
+    report.download_link = next((link.download_url for link in links if link.state == "valid"), None)
     return report
 
 
 def _write_pdfs(service: Service, out: Path, credentials: list[Credential]) -> list[Path]:
     """Each learner's printable certificate (``NUMBER.pdf``): PDF/A-3b with the credential inside."""
-    # WeasyPrint takes ~1.5 s to import: only when PDFs are made, not for every CLI command.
-    from .batch_render import qr_text_for  # noqa: PLC0415
-    from .pdf import render_certificate_pdf  # noqa: PLC0415
-
     paths = []
     for credential in credentials:
         path = out / f"{credential.certificate_number}.pdf"
-        path.write_bytes(
-            render_certificate_pdf(credential.document, qr_text_for(credential, service.settings))
-        )
+        path.write_bytes(certificate_pdf(service, credential))
         paths.append(path)
     return paths
 

@@ -15,7 +15,15 @@ from typing import Any
 from verifier.i18n import Text
 from verifier.i18n_zh import ZH as VERIFIER_ZH
 
-from . import i18n_zh_console, i18n_zh_keys, i18n_zh_pdf, i18n_zh_policy, i18n_zh_records, i18n_zh_service
+from . import (
+    i18n_zh_console,
+    i18n_zh_downloads,
+    i18n_zh_keys,
+    i18n_zh_pdf,
+    i18n_zh_policy,
+    i18n_zh_records,
+    i18n_zh_service,
+)
 
 ISSUER_ZH: Mapping[str, str] = {
     **i18n_zh_records.ZH,
@@ -24,6 +32,7 @@ ISSUER_ZH: Mapping[str, str] = {
     **i18n_zh_service.ZH,
     **i18n_zh_console.ZH,
     **i18n_zh_pdf.ZH,
+    **i18n_zh_downloads.ZH,
 }
 
 

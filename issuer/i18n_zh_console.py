@@ -347,4 +347,9 @@ ZH: dict[str, str] = {
     "The log does not match its hash chain:": "日志与其哈希链不符：",
     "Head of the chain": "哈希链末端",
     "Copy this hash somewhere the database administrators cannot change (a printed report, another system). A later verification that does not lead to the same hash means the log was rewritten.": "请将此哈希值保存在数据库管理员无法修改的地方（如打印的报告或其他系统）。以后校验时如得不到相同的哈希值，说明日志被改写过。",
+    # the learner's download link on a certificate's page (issuer/download_links.py)
+    "Learner's download link": "学员下载链接",
+    "The page where the learner downloads this certificate (PDF, credential file, badge). Give it to the learner only.": "学员下载此证书（PDF、凭证文件、徽章）的页面。请只发给学员本人。",
+    "Replace the link": "更换链接",
+    "The download link of {number} was replaced; the old link no longer works.": "{number} 的下载链接已更换，旧链接不再有效。",
 }

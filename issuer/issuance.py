@@ -29,6 +29,7 @@ from .credential import Bilingual, CertificateDetails, CourseResult, StatusEntry
 from .credential import Institution as InstitutionInfo
 from .credential import Learner as LearnerInfo
 from .db import must, next_values, transaction
+from .download_links import assign_links
 from .errors import ServiceError
 from .i18n import IssuerText, t
 from .lookup import find_credential
@@ -262,6 +263,7 @@ def _issue_in_transaction(
         )
         for position, (state, signed) in enumerate(zip(ready, signed_certificates, strict=True))
     ]
+    assign_links(service, credentials)  # the learner's download link (issuer/download_links.py)
     session.add_all(credentials)
     session.flush()
     action = "credential.reissue" if replaces else "credential.issue"

@@ -353,6 +353,16 @@ class KeyStore:
                     self._private_keys[fingerprint] = private_key
         return Ed25519Signer(private_key, verification_method)
 
+    @property
+    def scrypt_n(self) -> int:
+        """The scrypt cost of the files this store writes."""
+        return self._scrypt_n
+
+    def passphrase_key(self, salt: bytes, n: int) -> bytes:
+        """``scrypt(passphrase, salt, n, r=8, p=1)``, 32 bytes: the AES key of another secret kept
+        encrypted beside the keys (:mod:`issuer.link_secret`). Raises when no passphrase is set."""
+        return _derive_key(self._require_passphrase(), salt, n)
+
     def private_seed(self, fingerprint: str) -> bytes:
         """The raw 32-byte seed of ``fingerprint``, for the issuer's own signing worker processes.
 

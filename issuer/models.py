@@ -224,7 +224,14 @@ class Credential(SQLModel, table=True):
     superseded: bool = False
     replaces_id: int | None = Field(default=None, foreign_key="credentials.id")
     replaced_by_id: int | None = Field(default=None, foreign_key="credentials.id")
-    download_token_hash: str | None = Field(default=None, unique=True)
+    download_token_hash: str | None = Field(
+        default=None,
+        unique=True,
+        description="SHA-256 (hex) of the learner's download-page token (issuer/download_links.py)",
+    )
+    download_link_version: int = Field(
+        default=0, description="How often the download link was regenerated (part of the token's input)"
+    )
 
 
 class User(SQLModel, table=True):

@@ -10,15 +10,23 @@ documents are fetched as any verifier would (HTTPS, bounded, cached).
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urlsplit
 
+from sqlmodel import select
+
+from verifier import VerificationResult, verify_credential
 from verifier.configured import ConfiguredVerifier, LocalDocuments
 from verifier.fetch import FetchResponse
 from verifier.web_config import VerifierConfig
 
 from .db import transaction
+from .identity import did_document
+from .models import StatusList
 from .publication import published_document
 from .service import Service
 
@@ -58,3 +66,20 @@ def verifier_config(service: Service) -> VerifierConfig:
         settings = replace(settings, allow_local_http=True)
     verifier = ConfiguredVerifier(settings, local=own_documents(service))
     return replace(from_env, verifier=verifier, language=service.settings.lang)
+
+
+def verify_own_credential(service: Service, document: Mapping[str, Any] | str) -> VerificationResult:
+    """What any verifier says about one of our credentials, given our DID document and status lists.
+
+    The documents are read in-process (as :func:`own_documents` serves them), so a revocation
+    or suspension shows at once; the console and the learner's download page show this.
+    """
+    with transaction(service.engine, write=False) as session:
+        did = did_document(service, session)
+        lists = {
+            service.status_list_url(sl.purpose, sl.number): json.loads(sl.document)
+            for sl in session.exec(select(StatusList))
+        }
+    return verify_credential(
+        document, now=service.now(), did_documents={service.did: did}, status_lists=lists
+    )

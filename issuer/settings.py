@@ -7,11 +7,12 @@ checked against this class by a test. Environment names are part of the contract
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///var/microcred.sqlite3"
@@ -24,6 +25,45 @@ PLACEHOLDER_PASSPHRASES = frozenset(
         "correct horse battery staple",
     }
 )
+#: Largest logo, seal or signature image (the PDF renderer's own limit, ``issuer.pdf.MAX_IMAGE_BYTES``).
+MAX_CERTIFICATE_IMAGE_BYTES = 2 * 1024 * 1024
+_ACCENT = re.compile(r"#[0-9a-fA-F]{6}")
+
+
+def image_media_type(data: bytes) -> str | None:
+    """``image/png``, ``image/jpeg`` or ``image/svg+xml`` by the file's first bytes, else ``None``."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if b"<svg" in data[:4096].lower():
+        return "image/svg+xml"
+    return None
+
+
+def _check_certificate_image(path: Path | None, what: str) -> Path | None:
+    """Refuse, at start-up, an image the certificate could not print (the message names the file)."""
+    if path is None or str(path) == "":
+        return None
+    try:
+        size = path.stat().st_size if path.is_file() else -1
+    except OSError as exc:
+        raise ValueError(f"cannot read the {what} image {path}: {exc.strerror or exc}") from None
+    if size < 0:
+        raise ValueError(f"the {what} image {path} does not exist or is not a file")
+    if not 0 < size <= MAX_CERTIFICATE_IMAGE_BYTES:
+        raise ValueError(
+            f"the {what} image {path} has {size:,} bytes; it must have 1 byte to "
+            f"{MAX_CERTIFICATE_IMAGE_BYTES // (1024 * 1024)} MiB"
+        )
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(4096)
+    except OSError as exc:
+        raise ValueError(f"cannot read the {what} image {path}: {exc.strerror or exc}") from None
+    if image_media_type(head) is None:
+        raise ValueError(f"the {what} image {path} is not a PNG, JPEG or SVG file")
+    return path
 
 
 class Settings(BaseSettings):
@@ -67,6 +107,34 @@ class Settings(BaseSettings):
         "",
         description="Public verify page a certificate's QR code opens (the signed summary rides in the URL fragment); default {base_url}/verify.",
     )
+    certificate_language: Literal["bilingual", "zh"] = Field(
+        "bilingual",
+        description="How certificates are printed: bilingual (Chinese first, English beside it) or zh (Chinese only).",
+    )
+    certificate_logo: Path | None = Field(
+        None,
+        description="The university's logo, printed at the top of certificates: a PNG, JPEG or SVG file of at most 2 MiB.",
+    )
+    certificate_seal: Path | None = Field(
+        None,
+        description="The seal stamped over the issuer's name and date on certificates: a PNG (transparent looks best), JPEG or SVG file of at most 2 MiB.",
+    )
+    certificate_signature: Path | None = Field(
+        None,
+        description="A signature printed above the issuer's name on certificates: a PNG, JPEG or SVG file of at most 2 MiB.",
+    )
+    certificate_accent: str = Field(
+        "#9b1c1c", description="Colour of the certificate's frame, title and rules, as #rrggbb."
+    )
+    pdf_cache_dir: Path = Field(
+        Path("var/pdf-cache"),
+        description="Folder where rendered PDF certificates are kept, so a download does not render the same certificate twice.",
+    )
+    pdf_cache_max_mb: int = Field(
+        512,
+        ge=0,
+        description="Largest size of the PDF cache in MiB (the least recently used PDFs go first); 0 turns the cache off.",
+    )
 
     @field_validator("base_url")
     @classmethod
@@ -95,6 +163,23 @@ class Settings(BaseSettings):
                 "verifier_url must be an absolute http(s) URL without a fragment, e.g. https://cert.example.edu.cn/verify"
             )
         return value
+
+    @field_validator("certificate_logo", "certificate_seal", "certificate_signature", mode="before")
+    @classmethod
+    def _empty_image_is_none(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @field_validator("certificate_logo", "certificate_seal", "certificate_signature")
+    @classmethod
+    def _check_image(cls, value: Path | None, info: ValidationInfo) -> Path | None:
+        return _check_certificate_image(value, str(info.field_name).removeprefix("certificate_"))
+
+    @field_validator("certificate_accent")
+    @classmethod
+    def _check_accent(cls, value: str) -> str:
+        if not _ACCENT.fullmatch(value):
+            raise ValueError(f"certificate_accent must be a colour like #9b1c1c, not {value[:20]!r}")
+        return value.lower()
 
     @field_validator("status_purposes")
     @classmethod

@@ -10,7 +10,6 @@ them. Changes call :func:`issuer.revocation.change_status` and
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -19,20 +18,19 @@ from sqlmodel import col, select
 from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
-from verifier import verify_credential
-
 from ..api.deps import ServiceDep
 from ..api.routes import credentials as credentials_api
-from ..batch_render import qr_text_for
 from ..certificate import CertificateDataError
 from ..db import transaction
+from ..download_links import link_for, regenerate_link
 from ..errors import ServiceError, invalid
 from ..i18n import t
-from ..identity import did_document
 from ..issuance import reissue
 from ..lookup import find_credential
-from ..models import Credential, Learner, Programme, StatusList
-from ..pdf import CertificateRenderError, render_certificate_pdf
+from ..models import Credential, Learner, Programme
+from ..pdf import CertificateRenderError
+from ..printing import certificate_pdf as print_certificate
+from ..public_verifier import verify_own_credential
 from ..revocation import ACTIONS, REVOKE, SUSPEND, UNSUSPEND, change_status, read_certificate_numbers
 from .programmes import read_upload
 from .rendering import in_both, language_of, page
@@ -72,19 +70,6 @@ def search_page(
     )
 
 
-def verification_of(service: ServiceDep, document: dict[str, Any]) -> Any:
-    """What a verifier says about ``document``, given this issuer's DID document and status lists."""
-    with transaction(service.engine, write=False) as session:
-        did = did_document(service, session)
-        lists = {
-            service.status_list_url(sl.purpose, sl.number): json.loads(sl.document)
-            for sl in session.exec(select(StatusList))
-        }
-    return verify_credential(
-        document, now=service.now(), did_documents={service.did: did}, status_lists=lists
-    )
-
-
 def _related(service: ServiceDep, number: str) -> dict[str, Any]:
     """Reasons and replacement links (staff only; the reasons are never published)."""
     with transaction(service.engine, write=False) as session:
@@ -117,7 +102,7 @@ def _credential_page(
 ) -> Response:
     user.principal.require("read")
     item = credentials_api.get_one(reference, service, user.principal)
-    result = verification_of(service, item["credential"])
+    result = verify_own_credential(service, item["credential"])
     language = language_of(request, service)
     return page(
         request,
@@ -130,6 +115,9 @@ def _credential_page(
         result=result,
         verification=result.to_json(language),
         related=_related(service, item["certificateNumber"]),
+        download_link=link_for(service, item["certificateNumber"])
+        if user.can("issue") and not item["superseded"]
+        else None,
         show_reasons=user.can("revoke") or user.can("audit"),
         suspension_enabled="suspension" in service.settings.purposes,
         error=error,
@@ -279,7 +267,7 @@ def certificate_pdf(reference: str, service: ServiceDep, user: UserDep) -> Respo
     with transaction(service.engine, write=False) as session:
         credential = find_credential(session, reference)
     try:
-        pdf = render_certificate_pdf(credential.document, qr_text_for(credential, service.settings))
+        pdf = print_certificate(service, credential)
     except (CertificateRenderError, CertificateDataError) as exc:
         raise invalid(t("The certificate cannot be printed"), exc.message) from None
     return Response(
@@ -310,6 +298,30 @@ def change(reference: str, request: Request, service: ServiceDep, user: UserDep,
     except ServiceError as exc:
         return _credential_page(request, service, user, reference, status=exc.status, error=exc)
     add_flash(service, user, "success", _changed_message(action, len(changed)))
+    return RedirectResponse(f"/console/credentials/{reference}", 303)
+
+
+@router.post("/{reference}/download-link")
+def new_download_link(
+    reference: str, request: Request, service: ServiceDep, user: UserDep, posted: FormDep
+) -> Response:
+    """Replace the learner's download link (the old one stops working; audited with the reason)."""
+    user.principal.require("issue")
+    credentials_api.get_one(reference, service, user.principal)
+    try:
+        regenerate_link(
+            service, reference, actor=user.principal.username, reason=field(posted, "reason")[:500]
+        )
+    except ServiceError as exc:
+        return _credential_page(request, service, user, reference, status=exc.status, error=exc)
+    add_flash(
+        service,
+        user,
+        "success",
+        in_both(
+            t("The download link of {number} was replaced; the old link no longer works.", number=reference)
+        ),
+    )
     return RedirectResponse(f"/console/credentials/{reference}", 303)
 
 

@@ -1,5 +1,8 @@
 """A cohort's certificates to hand out: their links as CSV, their PDFs as one ZIP.
 
+The CSV (:func:`issuer.download_links.links_csv`, the same as ``microcred links`` and the API
+give) has each certificate's verification link and the learner's download link.
+
 Both need the ``issue`` permission (the academic-affairs office prints and hands out the
 certificates) and cover the micro-major's current certificates (a replaced one is left out).
 The CSV opens in Chinese Excel and WPS as it is (UTF-8 with a byte-order mark).
@@ -7,23 +10,18 @@ The CSV opens in Chinese Excel and WPS as it is (UTF-8 with a byte-order mark).
 
 from __future__ import annotations
 
-import csv
-import io
 import tempfile
 import zipfile
 from collections.abc import Iterator
 
 from fastapi import APIRouter
-from sqlmodel import col, select
 from starlette.responses import Response, StreamingResponse
 
+from .. import download_links
 from ..api.deps import ServiceDep
-from ..batch_render import qr_text_for
 from ..certificate import CertificateDataError
-from ..db import transaction
-from ..models import Credential, Learner
-from ..pdf import CertificateRenderError, render_certificate_pdf
-from ..programmes import get_programme
+from ..pdf import CertificateRenderError
+from ..printing import certificate_pdf
 from .programmes import visible_programme
 from .routing import ConsoleRoute, UserDep
 
@@ -33,54 +31,13 @@ ZIP_CHUNK = 64 * 1024
 SPOOL_IN_MEMORY = 32 * 1024 * 1024
 
 
-def _current(service: ServiceDep, code: str) -> list[tuple[Credential, Learner]]:
-    with transaction(service.engine, write=False) as session:
-        programme = get_programme(session, code)
-        return list(
-            session.exec(
-                select(Credential, Learner)
-                .where(
-                    Credential.learner_id == Learner.id,
-                    Credential.programme_id == programme.id,
-                    col(Credential.superseded).is_(False),
-                )
-                .order_by(col(Credential.certificate_number))
-            ).all()
-        )
-
-
-def _state(credential: Credential) -> str:
-    return "revoked" if credential.revoked_at else "suspended" if credential.suspended_at else "valid"
-
-
 @router.get("/{code}/links.csv")
 def links_csv(code: str, service: ServiceDep, user: UserDep) -> Response:
-    """One row per certificate with the link its QR code opens (the public verifier, offline-checkable)."""
+    """One row per certificate with the link its QR code opens and the learner's download link."""
     user.principal.require("issue")
     visible_programme(service, user, code)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(
-        [
-            "证书编号 certificate_number",
-            "学号 student_number",
-            "姓名 name",
-            "状态 state",
-            "验证链接 verify_url",
-        ]
-    )
-    for credential, learner in _current(service, code):
-        writer.writerow(
-            [
-                credential.certificate_number,
-                learner.student_number,
-                learner.name,
-                _state(credential),
-                qr_text_for(credential, service.settings),
-            ]
-        )
     return Response(
-        ("\ufeff" + buffer.getvalue()).encode("utf-8"),
+        download_links.links_csv(download_links.cohort_links(service, code)),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{code}-links.csv"'},
     )
@@ -88,9 +45,10 @@ def links_csv(code: str, service: ServiceDep, user: UserDep) -> Response:
 
 @router.get("/{code}/certificates.zip")
 def certificates_zip(code: str, service: ServiceDep, user: UserDep) -> Response:
-    """Every current certificate as its PDF (:func:`issuer.pdf.render_certificate_pdf`) and its JSON.
+    """Every current certificate as its PDF (:func:`issuer.printing.certificate_pdf`) and its JSON.
 
-    Rendered here, one after the other (about a tenth of a second each); a certificate that
+    Printed here, one after the other (about a tenth of a second each, unless the PDF cache
+    already holds it); a certificate that
     cannot be rendered is listed in ``problems.txt`` and the others are still delivered. For
     very large cohorts, ``microcred render --programme`` renders on every core.
     """
@@ -99,10 +57,10 @@ def certificates_zip(code: str, service: ServiceDep, user: UserDep) -> Response:
     spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115 - closed by the stream
     problems: list[str] = []
     with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_STORED) as archive:
-        for credential, _learner in _current(service, code):
+        for credential, _learner in download_links.current_credentials(service, code):
             number = credential.certificate_number
             try:
-                pdf = render_certificate_pdf(credential.document, qr_text_for(credential, service.settings))
+                pdf = certificate_pdf(service, credential)
             except (CertificateRenderError, CertificateDataError) as exc:
                 problems.append(f"{number}: {exc.message.render('zh')} / {exc.message.render('en')}")
             else:

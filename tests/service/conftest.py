@@ -82,6 +82,7 @@ def make_service(
         key_passphrase=TEST_PASSPHRASE,
         base_url=str(settings.pop("base_url", "https://cert.example.edu.cn")),
         policy=policy,
+        pdf_cache_dir=settings.pop("pdf_cache_dir", keys_dir.parent / "pdf-cache"),
         **settings,  # type: ignore[arg-type]
     )
     return Service(

@@ -92,24 +92,34 @@ def test_no_stale_issuer_service_translations() -> None:
     assert sorted(set(SERVICE_ZH) - set(_issuer_templates())) == []
 
 
-#: ``_("English text", …)`` and ``_raw("…")`` in the console's Jinja pages (single or double quotes).
+#: ``_("English text", …)`` and ``_raw("…")`` in the Jinja pages (single or double quotes).
 _PAGE_TEXT = re.compile(r"""\b_(?:raw)?\(\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')""")
 
 
-def _console_page_texts() -> list[str]:
+def _page_texts(folder: str) -> list[str]:
+    """Every ``_("…")`` text of the pages in ``templates/<folder>/``."""
     found: list[str] = []
-    for path in sorted((ROOT / "templates" / "console").rglob("*.html")):
+    for path in sorted((ROOT / "templates" / folder).rglob("*.html")):
         for match in _PAGE_TEXT.finditer(path.read_text("utf-8")):
             found.append(match.group(1) if match.group(1) is not None else match.group(2))
     return found
 
 
-def test_console_page_texts_are_found() -> None:
+def _console_page_texts() -> list[str]:
+    return _page_texts("console")
+
+
+def _download_page_texts() -> list[str]:
+    return _page_texts("download")
+
+
+def test_page_texts_are_found() -> None:
     assert len(set(_console_page_texts())) > 200
+    assert len(set(_download_page_texts())) > 30
 
 
-@pytest.mark.parametrize("template", sorted(set(_console_page_texts())))
-def test_every_console_page_text_has_a_chinese_translation(template: str) -> None:
+@pytest.mark.parametrize("template", sorted(set(_console_page_texts()) | set(_download_page_texts())))
+def test_every_page_text_has_a_chinese_translation(template: str) -> None:
     from issuer.i18n import ISSUER_ZH
 
     translation = ISSUER_ZH.get(template) or ZH.get(template)
@@ -121,3 +131,9 @@ def test_no_stale_console_translations() -> None:
     from issuer.i18n_zh_console import ZH as CONSOLE_ZH
 
     assert sorted(set(CONSOLE_ZH) - set(_issuer_templates()) - set(_console_page_texts())) == []
+
+
+def test_no_stale_download_translations() -> None:
+    from issuer.i18n_zh_downloads import ZH as DOWNLOADS_ZH
+
+    assert sorted(set(DOWNLOADS_ZH) - set(_issuer_templates()) - set(_download_page_texts())) == []

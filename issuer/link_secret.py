@@ -1,0 +1,213 @@
+"""The secret behind learners' download links, kept encrypted at rest beside the signing keys.
+
+One random 32-byte secret per deployment, in ``<keys_dir>/download-links.secret.json``. It is
+encrypted exactly as the signing keys are (:mod:`issuer.keystore`: scrypt from the key
+passphrase, AES-256-GCM), so a copy of the database, or of the keys folder without the
+passphrase, cannot produce a single download link.
+
+File format, version 1
+----------------------
+
+.. code-block:: json
+
+    {
+      "version": 1,
+      "type": "microcred-encrypted-link-secret",
+      "comment": "free text, not authenticated",
+      "created": "2026-01-01T00:00:00Z",
+      "kdf": {"name": "scrypt", "n": 32768, "r": 8, "p": 1, "salt": "<base64url, 16 bytes>"},
+      "cipher": {"name": "AES-256-GCM", "nonce": "<base64url, 12 bytes>"},
+      "ciphertext": "<base64url, 32 + 16 bytes>"
+    }
+
+The AES key is :meth:`issuer.keystore.KeyStore.passphrase_key` of the salt and cost; the
+associated data is ``b"microcred-encrypted-link-secret\\x001"``. The file must not be
+accessible to group or others (mode ``0600``).
+
+The secret is created on first use by whichever process needs it first. It is written to a
+temporary file and then hard-linked to its final name, which fails if the name exists, so when
+several processes (or machines sharing the keys folder) start at once exactly one secret wins
+and every process reads that one. A process decrypts it once and keeps it in memory.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import json
+import os
+import stat
+import tempfile
+import threading
+import weakref
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from verifier.jsonsafe import parse_json
+from verifier.problems import ProblemError
+
+from .i18n import t
+from .keystore import KeyStore, KeyStoreError
+
+FILE_NAME = "download-links.secret.json"
+FILE_TYPE = "microcred-encrypted-link-secret"
+FORMAT_VERSION = 1
+SECRET_BYTES = 32
+_SALT_BYTES = 16
+_NONCE_BYTES = 12
+_TAG_BYTES = 16
+_MAX_FILE_BYTES = 16 * 1024
+_AAD = FILE_TYPE.encode("ascii") + b"\x00" + str(FORMAT_VERSION).encode("ascii")
+_COMMENT = "The secret behind learners' download links, encrypted with the issuer's key passphrase."
+
+_secrets: weakref.WeakKeyDictionary[KeyStore, bytes] = weakref.WeakKeyDictionary()
+_lock = threading.Lock()
+
+
+def _b64encode(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode("ascii").rstrip("=")
+
+
+def _b64decode(value: object, length: int) -> bytes:
+    if not isinstance(value, str) or "=" in value or not value.isascii():
+        raise ValueError("not unpadded base64url")
+    data = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+    if len(data) != length:
+        raise ValueError("wrong length")
+    return data
+
+
+def link_secret(keys: KeyStore) -> bytes:
+    """The deployment's link secret (created on first use), decrypted once per key store.
+
+    Raises :class:`~issuer.keystore.KeyStoreError` when no passphrase is configured, the
+    passphrase does not open the file, or the file is damaged or readable by others.
+    """
+    secret = _secrets.get(keys)
+    if secret is not None:
+        return secret
+    with _lock:
+        secret = _secrets.get(keys)
+        if secret is None:
+            path = keys.directory / FILE_NAME
+            secret = _read(keys, path) if path.exists() else _create(keys, path)
+            _secrets[keys] = secret
+    return secret
+
+
+def _damaged(path: Path) -> KeyStoreError:
+    return KeyStoreError(
+        "malformed-file",
+        t("The download-link secret {path} is damaged; restore it from a backup.", path=str(path)),
+    )
+
+
+def _read(keys: KeyStore, path: Path) -> bytes:
+    shown = str(path)
+    try:
+        with path.open("rb") as handle:
+            mode = os.fstat(handle.fileno()).st_mode
+            raw = handle.read(_MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise KeyStoreError(
+            "io-error",
+            t(
+                "Cannot read the download-link secret {path}: {reason}.",
+                path=shown,
+                reason=exc.strerror or type(exc).__name__,
+            ),
+        ) from None
+    if mode & 0o077:
+        raise KeyStoreError(
+            "unsafe-permissions",
+            t(
+                "The download-link secret {path} can be read by other users (mode {mode}); it is not used. Run: chmod 600 {path}",
+                path=shown,
+                mode=f"{stat.S_IMODE(mode):04o}",
+            ),
+        )
+    try:
+        document: Any = parse_json(raw, max_bytes=_MAX_FILE_BYTES)
+    except ProblemError:
+        raise _damaged(path) from None
+    if not isinstance(document, dict) or document.get("type") != FILE_TYPE:
+        raise _damaged(path)
+    if document.get("version") != FORMAT_VERSION or isinstance(document.get("version"), bool):
+        raise KeyStoreError(
+            "unsupported-version",
+            t("The download-link secret {path} was written by another version of microcred.", path=shown),
+        )
+    kdf, cipher = document.get("kdf"), document.get("cipher")
+    try:
+        if not isinstance(kdf, dict) or not isinstance(cipher, dict):
+            raise ValueError("kdf or cipher missing")
+        if (kdf.get("name"), kdf.get("r"), kdf.get("p"), cipher.get("name")) != (
+            "scrypt",
+            8,
+            1,
+            "AES-256-GCM",
+        ):
+            raise ValueError("unknown kdf or cipher")
+        n = kdf.get("n")
+        if type(n) is not int or n < 2**10 or n > 2**18 or n & (n - 1):
+            raise ValueError("bad scrypt cost")
+        salt = _b64decode(kdf.get("salt"), _SALT_BYTES)
+        nonce = _b64decode(cipher.get("nonce"), _NONCE_BYTES)
+        ciphertext = _b64decode(document.get("ciphertext"), SECRET_BYTES + _TAG_BYTES)
+    except (ValueError, binascii.Error):
+        raise _damaged(path) from None
+    try:
+        return AESGCM(keys.passphrase_key(salt, n)).decrypt(nonce, ciphertext, _AAD)
+    except InvalidTag:
+        raise KeyStoreError(
+            "decryption-failed",
+            t(
+                "Cannot decrypt the download-link secret {path}: the key passphrase is wrong or the file is damaged.",
+                path=shown,
+            ),
+        ) from None
+
+
+def _create(keys: KeyStore, path: Path) -> bytes:
+    secret = os.urandom(SECRET_BYTES)
+    salt, nonce = os.urandom(_SALT_BYTES), os.urandom(_NONCE_BYTES)
+    ciphertext = AESGCM(keys.passphrase_key(salt, keys.scrypt_n)).encrypt(nonce, secret, _AAD)
+    document = {
+        "version": FORMAT_VERSION,
+        "type": FILE_TYPE,
+        "comment": _COMMENT,
+        "created": datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+        "kdf": {"name": "scrypt", "n": keys.scrypt_n, "r": 8, "p": 1, "salt": _b64encode(salt)},
+        "cipher": {"name": "AES-256-GCM", "nonce": _b64encode(nonce)},
+        "ciphertext": _b64encode(ciphertext),
+    }
+    data = (json.dumps(document, indent=2) + "\n").encode("utf-8")
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=".download-links.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(handle, "wb") as file:
+                file.write(data)
+                file.flush()
+                os.fsync(file.fileno())
+            os.link(temporary, path)  # fails if another process published its secret first
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+    except FileExistsError:
+        return _read(keys, path)
+    except OSError as exc:
+        raise KeyStoreError(
+            "io-error",
+            t(
+                "Cannot write the download-link secret {path}: {reason}.",
+                path=str(path),
+                reason=exc.strerror or type(exc).__name__,
+            ),
+        ) from None
+    return secret
