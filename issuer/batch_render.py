@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import tempfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from verifier.i18n import Text
 from verifier.qr import QRPayloadError
 
 from . import fonts
+from .atomic_files import write_atomically
 from .certificate import CertificateDataError
 from .db import transaction
 from .i18n import t
@@ -109,7 +109,7 @@ def _render_chunk(jobs: list[RenderJob], out: Path) -> list[tuple[str, str | Non
             results.append((job.certificate_number, None, exc.message))
             continue
         name = f"{_safe_name(job.certificate_number)}.pdf"
-        _write_atomically(out / name, pdf)
+        write_atomically(out / name, pdf, mode=0o644)  # certificates are files to share
         results.append((job.certificate_number, name, None))
     return results
 
@@ -117,18 +117,6 @@ def _render_chunk(jobs: list[RenderJob], out: Path) -> list[tuple[str, str | Non
 def _safe_name(certificate_number: str) -> str:
     """A file name from a certificate number (which is the registrar's text: no paths)."""
     return "".join(c if c.isalnum() or c in "-_." else "_" for c in certificate_number).lstrip(".") or "_"
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-        os.chmod(temporary, 0o644)  # mkstemp makes 0600; certificates are files to share
-        Path(temporary).replace(path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def _chunks(jobs: list[RenderJob], size: int) -> Iterator[list[RenderJob]]:

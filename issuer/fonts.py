@@ -29,9 +29,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import sys
-import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -43,6 +41,7 @@ from fontTools.ttLib.reorderGlyphs import reorderGlyphs  # type: ignore[import-u
 
 from verifier.i18n import Text
 
+from .atomic_files import write_atomically
 from .i18n import t
 
 #: Where ``python -m issuer.fonts`` writes the cut faces unless told otherwise (git-ignored).
@@ -344,15 +343,7 @@ def cut_face(source: SystemFace, face: Face, target: Path, codepoints: Iterable[
         _rename(font, face)
         target.parent.mkdir(parents=True, exist_ok=True)
         # Write next to the target and rename, so a reader never sees half a font.
-        handle, temporary = tempfile.mkstemp(prefix=f".{face.key}-", suffix=".otf", dir=target.parent)
-        os.close(handle)
-        try:
-            font.save(temporary)
-            Path(temporary).chmod(0o644)
-            Path(temporary).replace(target)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        write_atomically(target, font.save, mode=0o644)
         return len(font.getGlyphOrder())
     finally:
         font.close()

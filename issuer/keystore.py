@@ -35,8 +35,9 @@ File format, version 1
 * The file's name stem must equal its ``publicKeyMultibase``, and the file must not be
   accessible to group or others (mode ``0600``); anything else is refused.
 
-Files are written atomically (a temporary file in the same directory, ``fsync``, then
-``os.replace``) and never overwrite an existing key. A decrypted key is kept in memory by its
+Files are written atomically (a temporary file in the same directory, ``fsync``, then a hard
+link to the final name, :func:`issuer.atomic_files.write_atomically`) and never overwrite an
+existing key. A decrypted key is kept in memory by its
 :class:`KeyStore`, so the scrypt cost (~50-100 ms) is paid once per key and process.
 
 Nothing here logs, prints or puts in an exception the passphrase or a private key.
@@ -50,9 +51,9 @@ import contextlib
 import json
 import os
 import stat
-import tempfile
 import threading
 import unicodedata
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -72,6 +73,7 @@ from verifier.multikey import (
 )
 from verifier.problems import ProblemError
 
+from .atomic_files import write_atomically
 from .i18n import IssuerText, t
 
 __all__ = [
@@ -83,6 +85,7 @@ __all__ = [
     "KeyStore",
     "KeyStoreError",
     "Passphrase",
+    "Sealed",
     "StoredKey",
     "read_passphrase",
 ]
@@ -258,10 +261,7 @@ class StoredKey:
 @dataclass(frozen=True, slots=True)
 class _KeyFile:
     stored: StoredKey
-    n: int
-    salt: bytes
-    nonce: bytes
-    ciphertext: bytes
+    sealed: Sealed
 
     def __repr__(self) -> str:
         return f"_KeyFile({self.stored!r})"
@@ -275,6 +275,81 @@ def _b64decode(value: str) -> bytes:
     if "=" in value or not value.isascii():
         raise ValueError("not unpadded base64url")
     return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+
+
+@dataclass(frozen=True, slots=True)
+class Sealed:
+    """A secret encrypted with the key passphrase: the ``kdf``, ``cipher`` and ``ciphertext``
+    members of a key file (module docstring), also used for other secrets kept beside the keys
+    (:mod:`issuer.link_secret`). Made by :meth:`KeyStore.seal`, opened by :meth:`KeyStore.unseal`."""
+
+    n: int
+    salt: bytes
+    nonce: bytes
+    ciphertext: bytes
+
+    def members(self) -> dict[str, Any]:
+        """The JSON members ``kdf``, ``cipher`` and ``ciphertext``."""
+        return {
+            "kdf": {
+                "name": "scrypt",
+                "n": self.n,
+                "r": _SCRYPT_R,
+                "p": _SCRYPT_P,
+                "salt": _b64encode(self.salt),
+            },
+            "cipher": {"name": "AES-256-GCM", "nonce": _b64encode(self.nonce)},
+            "ciphertext": _b64encode(self.ciphertext),
+        }
+
+    @classmethod
+    def parse(
+        cls, document: Mapping[str, Any], plaintext_bytes: int, malformed: Callable[[str], Exception]
+    ) -> Sealed:
+        """Read and check the members of :meth:`members`; ``malformed(field)`` names a bad one."""
+        kdf = document.get("kdf")
+        if (
+            not isinstance(kdf, dict)
+            or kdf.get("name") != "scrypt"
+            or set(kdf) != {"name", "n", "r", "p", "salt"}
+        ):
+            raise malformed("kdf")
+        n, r, p = kdf.get("n"), kdf.get("r"), kdf.get("p")
+        if (
+            type(n) is not int
+            or not _is_power_of_two(n)
+            or not MIN_SCRYPT_N <= n <= MAX_SCRYPT_N
+            or r != _SCRYPT_R
+            or p != _SCRYPT_P
+            or type(r) is not int
+            or type(p) is not int
+        ):
+            raise malformed("kdf")
+        cipher = document.get("cipher")
+        if (
+            not isinstance(cipher, dict)
+            or cipher.get("name") != "AES-256-GCM"
+            or set(cipher) != {"name", "nonce"}
+        ):
+            raise malformed("cipher")
+
+        def decode(value: Any, field: str, length: int) -> bytes:
+            if not isinstance(value, str):
+                raise malformed(field)
+            try:
+                data = _b64decode(value)
+            except (binascii.Error, ValueError):
+                raise malformed(field) from None
+            if len(data) != length:
+                raise malformed(field)
+            return data
+
+        return cls(
+            n=n,
+            salt=decode(kdf.get("salt"), "kdf.salt", _SALT_BYTES),
+            nonce=decode(cipher.get("nonce"), "cipher.nonce", _NONCE_BYTES),
+            ciphertext=decode(document.get("ciphertext"), "ciphertext", plaintext_bytes + _TAG_BYTES),
+        )
 
 
 def _aad(public_key_multibase: str) -> bytes:
@@ -353,15 +428,17 @@ class KeyStore:
                     self._private_keys[fingerprint] = private_key
         return Ed25519Signer(private_key, verification_method)
 
-    @property
-    def scrypt_n(self) -> int:
-        """The scrypt cost of the files this store writes."""
-        return self._scrypt_n
+    def seal(self, plaintext: bytes, aad: bytes) -> Sealed:
+        """Encrypt ``plaintext`` with the passphrase, as key files are (fresh salt and nonce)."""
+        salt, nonce = os.urandom(_SALT_BYTES), os.urandom(_NONCE_BYTES)
+        aes_key = _derive_key(self._require_passphrase(), salt, self._scrypt_n)
+        return Sealed(self._scrypt_n, salt, nonce, AESGCM(aes_key).encrypt(nonce, plaintext, aad))
 
-    def passphrase_key(self, salt: bytes, n: int) -> bytes:
-        """``scrypt(passphrase, salt, n, r=8, p=1)``, 32 bytes: the AES key of another secret kept
-        encrypted beside the keys (:mod:`issuer.link_secret`). Raises when no passphrase is set."""
-        return _derive_key(self._require_passphrase(), salt, n)
+    def unseal(self, sealed: Sealed, aad: bytes) -> bytes:
+        """The plaintext of ``sealed``; raises :class:`cryptography.exceptions.InvalidTag` when the
+        passphrase or the associated data is wrong or the ciphertext was changed."""
+        aes_key = _derive_key(self._require_passphrase(), sealed.salt, sealed.n)
+        return AESGCM(aes_key).decrypt(sealed.nonce, sealed.ciphertext, aad)
 
     def private_seed(self, fingerprint: str) -> bytes:
         """The raw 32-byte seed of ``fingerprint``, for the issuer's own signing worker processes.
@@ -516,51 +593,11 @@ class KeyStore:
         if created.tzinfo is None:
             raise malformed("created")
 
-        kdf = document.get("kdf")
-        if (
-            not isinstance(kdf, dict)
-            or kdf.get("name") != "scrypt"
-            or set(kdf) != {"name", "n", "r", "p", "salt"}
-        ):
-            raise malformed("kdf")
-        n, r, p = kdf.get("n"), kdf.get("r"), kdf.get("p")
-        if (
-            type(n) is not int
-            or not _is_power_of_two(n)
-            or not MIN_SCRYPT_N <= n <= MAX_SCRYPT_N
-            or r != _SCRYPT_R
-            or p != _SCRYPT_P
-            or type(r) is not int
-            or type(p) is not int
-        ):
-            raise malformed("kdf")
-        cipher = document.get("cipher")
-        if (
-            not isinstance(cipher, dict)
-            or cipher.get("name") != "AES-256-GCM"
-            or set(cipher) != {"name", "nonce"}
-        ):
-            raise malformed("cipher")
-
-        def decode(value: Any, field: str, length: int) -> bytes:
-            if not isinstance(value, str):
-                raise malformed(field)
-            try:
-                data = _b64decode(value)
-            except (binascii.Error, ValueError):
-                raise malformed(field) from None
-            if len(data) != length:
-                raise malformed(field)
-            return data
-
-        salt = decode(kdf.get("salt"), "kdf.salt", _SALT_BYTES)
-        nonce = decode(cipher.get("nonce"), "cipher.nonce", _NONCE_BYTES)
-        ciphertext = decode(document.get("ciphertext"), "ciphertext", _SEED_BYTES + _TAG_BYTES)
+        sealed = Sealed.parse(document, _SEED_BYTES, malformed)
         stored = StoredKey(fingerprint=multibase, public_key=public_key, created=created, path=path)
-        return _KeyFile(stored=stored, n=n, salt=salt, nonce=nonce, ciphertext=ciphertext)
+        return _KeyFile(stored=stored, sealed=sealed)
 
     def _decrypt(self, key_file: _KeyFile) -> Ed25519PrivateKey:
-        passphrase = self._require_passphrase()
         fingerprint = key_file.stored.fingerprint
         failed = KeyStoreError(
             "decryption-failed",
@@ -570,9 +607,8 @@ class KeyStore:
                 path=str(key_file.stored.path),
             ),
         )
-        aes_key = _derive_key(passphrase, key_file.salt, key_file.n)
         try:
-            seed = AESGCM(aes_key).decrypt(key_file.nonce, key_file.ciphertext, _aad(fingerprint))
+            seed = self.unseal(key_file.sealed, _aad(fingerprint))
         except InvalidTag:
             raise failed from None
         if len(seed) != _SEED_BYTES:
@@ -583,30 +619,18 @@ class KeyStore:
         return private_key
 
     def _store(self, private_key: Ed25519PrivateKey) -> StoredKey:
-        passphrase = self._require_passphrase()
         public_key = PublicKey("Ed25519", _raw_public(private_key))
         fingerprint = public_key.multibase
         path = self.directory / (fingerprint + FILE_SUFFIX)
         created = datetime.now(UTC).replace(microsecond=0)
-        salt = os.urandom(_SALT_BYTES)
-        nonce = os.urandom(_NONCE_BYTES)
-        aes_key = _derive_key(passphrase, salt, self._scrypt_n)
-        ciphertext = AESGCM(aes_key).encrypt(nonce, private_key.private_bytes_raw(), _aad(fingerprint))
+        sealed = self.seal(private_key.private_bytes_raw(), _aad(fingerprint))
         document = {
             "version": FORMAT_VERSION,
             "type": FILE_TYPE,
             "comment": _COMMENT,
             "publicKeyMultibase": fingerprint,
             "created": created.isoformat().replace("+00:00", "Z"),
-            "kdf": {
-                "name": "scrypt",
-                "n": self._scrypt_n,
-                "r": _SCRYPT_R,
-                "p": _SCRYPT_P,
-                "salt": _b64encode(salt),
-            },
-            "cipher": {"name": "AES-256-GCM", "nonce": _b64encode(nonce)},
-            "ciphertext": _b64encode(ciphertext),
+            **sealed.members(),
         }
         self._write_new(path, (json.dumps(document, indent=2) + "\n").encode("utf-8"), fingerprint)
         with self._lock:
@@ -626,28 +650,17 @@ class KeyStore:
                         path=str(path),
                     ),
                 )
-            descriptor, temporary = tempfile.mkstemp(
-                prefix=f".{fingerprint}.", suffix=".tmp", dir=self.directory
-            )
             try:
-                with os.fdopen(descriptor, "wb") as handle:
-                    os.fchmod(handle.fileno(), 0o600)
-                    handle.write(data)
-                    handle.flush()
-                    os.fsync(handle.fileno())
-                if path.exists():  # another writer won the race; keep its file
-                    raise KeyStoreError(
-                        "key-exists",
-                        t(
-                            "The key {fingerprint} is already in the key store ({path}); it was not overwritten.",
-                            fingerprint=fingerprint,
-                            path=str(path),
-                        ),
-                    )
-                os.replace(temporary, path)
-            except BaseException:
-                Path(temporary).unlink(missing_ok=True)
-                raise
+                write_atomically(path, data, durable=True, exclusive=True)
+            except FileExistsError:  # another writer won the race; keep its file
+                raise KeyStoreError(
+                    "key-exists",
+                    t(
+                        "The key {fingerprint} is already in the key store ({path}); it was not overwritten.",
+                        fingerprint=fingerprint,
+                        path=str(path),
+                    ),
+                ) from None
             self._fsync_directory()
         except OSError as exc:
             raise KeyStoreError(

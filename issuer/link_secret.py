@@ -20,8 +20,8 @@ File format, version 1
       "ciphertext": "<base64url, 32 + 16 bytes>"
     }
 
-The AES key is :meth:`issuer.keystore.KeyStore.passphrase_key` of the salt and cost; the
-associated data is ``b"microcred-encrypted-link-secret\\x001"``. The file must not be
+``kdf``, ``cipher`` and ``ciphertext`` are those of a key file (:class:`issuer.keystore.Sealed`,
+:meth:`~issuer.keystore.KeyStore.seal`); the associated data is ``b"microcred-encrypted-link-secret\\x001"``. The file must not be
 accessible to group or others (mode ``0600``).
 
 The secret is created on first use by whichever process needs it first. It is written to a
@@ -32,13 +32,9 @@ and every process reads that one. A process decrypts it once and keeps it in mem
 
 from __future__ import annotations
 
-import base64
-import binascii
-import contextlib
 import json
 import os
 import stat
-import tempfile
 import threading
 import weakref
 from datetime import UTC, datetime
@@ -46,40 +42,24 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from verifier.jsonsafe import parse_json
 from verifier.problems import ProblemError
 
+from .atomic_files import write_atomically
 from .i18n import t
-from .keystore import KeyStore, KeyStoreError
+from .keystore import KeyStore, KeyStoreError, Sealed
 
 FILE_NAME = "download-links.secret.json"
 FILE_TYPE = "microcred-encrypted-link-secret"
 FORMAT_VERSION = 1
 SECRET_BYTES = 32
-_SALT_BYTES = 16
-_NONCE_BYTES = 12
-_TAG_BYTES = 16
 _MAX_FILE_BYTES = 16 * 1024
 _AAD = FILE_TYPE.encode("ascii") + b"\x00" + str(FORMAT_VERSION).encode("ascii")
 _COMMENT = "The secret behind learners' download links, encrypted with the issuer's key passphrase."
 
 _secrets: weakref.WeakKeyDictionary[KeyStore, bytes] = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
-
-
-def _b64encode(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).decode("ascii").rstrip("=")
-
-
-def _b64decode(value: object, length: int) -> bytes:
-    if not isinstance(value, str) or "=" in value or not value.isascii():
-        raise ValueError("not unpadded base64url")
-    data = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
-    if len(data) != length:
-        raise ValueError("wrong length")
-    return data
 
 
 def link_secret(keys: KeyStore) -> bytes:
@@ -142,27 +122,9 @@ def _read(keys: KeyStore, path: Path) -> bytes:
             "unsupported-version",
             t("The download-link secret {path} was written by another version of microcred.", path=shown),
         )
-    kdf, cipher = document.get("kdf"), document.get("cipher")
+    sealed = Sealed.parse(document, SECRET_BYTES, lambda _field: _damaged(path))
     try:
-        if not isinstance(kdf, dict) or not isinstance(cipher, dict):
-            raise ValueError("kdf or cipher missing")
-        if (kdf.get("name"), kdf.get("r"), kdf.get("p"), cipher.get("name")) != (
-            "scrypt",
-            8,
-            1,
-            "AES-256-GCM",
-        ):
-            raise ValueError("unknown kdf or cipher")
-        n = kdf.get("n")
-        if type(n) is not int or n < 2**10 or n > 2**18 or n & (n - 1):
-            raise ValueError("bad scrypt cost")
-        salt = _b64decode(kdf.get("salt"), _SALT_BYTES)
-        nonce = _b64decode(cipher.get("nonce"), _NONCE_BYTES)
-        ciphertext = _b64decode(document.get("ciphertext"), SECRET_BYTES + _TAG_BYTES)
-    except (ValueError, binascii.Error):
-        raise _damaged(path) from None
-    try:
-        return AESGCM(keys.passphrase_key(salt, n)).decrypt(nonce, ciphertext, _AAD)
+        return keys.unseal(sealed, _AAD)
     except InvalidTag:
         raise KeyStoreError(
             "decryption-failed",
@@ -175,30 +137,18 @@ def _read(keys: KeyStore, path: Path) -> bytes:
 
 def _create(keys: KeyStore, path: Path) -> bytes:
     secret = os.urandom(SECRET_BYTES)
-    salt, nonce = os.urandom(_SALT_BYTES), os.urandom(_NONCE_BYTES)
-    ciphertext = AESGCM(keys.passphrase_key(salt, keys.scrypt_n)).encrypt(nonce, secret, _AAD)
     document = {
         "version": FORMAT_VERSION,
         "type": FILE_TYPE,
         "comment": _COMMENT,
         "created": datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
-        "kdf": {"name": "scrypt", "n": keys.scrypt_n, "r": 8, "p": 1, "salt": _b64encode(salt)},
-        "cipher": {"name": "AES-256-GCM", "nonce": _b64encode(nonce)},
-        "ciphertext": _b64encode(ciphertext),
+        **keys.seal(secret, _AAD).members(),
     }
     data = (json.dumps(document, indent=2) + "\n").encode("utf-8")
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=".download-links.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(handle, "wb") as file:
-                file.write(data)
-                file.flush()
-                os.fsync(file.fileno())
-            os.link(temporary, path)  # fails if another process published its secret first
-        finally:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
+        # Exclusive: fails if another process published its secret first; then that one is used.
+        write_atomically(path, data, durable=True, exclusive=True)
     except FileExistsError:
         return _read(keys, path)
     except OSError as exc:

@@ -33,11 +33,12 @@ import contextlib
 import hashlib
 import logging
 import os
-import tempfile
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from .atomic_files import write_atomically
 
 log = logging.getLogger("microcred.pdf_cache")
 
@@ -129,14 +130,7 @@ class PDFCache:
         path = self._path(key)
         try:
             path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=path.parent)
-            try:
-                with os.fdopen(handle, "wb") as file:
-                    file.write(data)
-                Path(temporary).replace(path)
-            except BaseException:
-                Path(temporary).unlink(missing_ok=True)
-                raise
+            write_atomically(path, data)
         except OSError as exc:
             log.warning("PDF cache: cannot write %s: %s", path, exc.strerror or exc)
             return

@@ -8,8 +8,6 @@ cannot tell them apart. Nothing here is secret: private keys never reach a publi
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -18,6 +16,7 @@ from sqlmodel import Session, select
 
 from verifier.contexts import default_store
 
+from .atomic_files import write_atomically
 from .identity import did_document
 from .models import StatusList
 from .service import Service
@@ -90,14 +89,6 @@ def export(documents: list[Published], out: Path) -> list[Path]:
         if root not in target.parents:
             raise ValueError(f"refusing to write outside {root}: {document.path}")
         target.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(document.body)
-            os.chmod(temporary, 0o644)
-            os.replace(temporary, target)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        write_atomically(target, document.body, mode=0o644)
         written.append(target)
     return written

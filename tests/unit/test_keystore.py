@@ -395,7 +395,7 @@ def test_writing_leaves_no_temporary_files(store: KeyStore, directory: Path) -> 
     assert sorted(p.name for p in directory.iterdir()) == sorted(k.path.name for k in keys)
 
 
-def test_a_crash_before_the_rename_leaves_nothing(
+def test_a_crash_before_the_file_is_published_leaves_nothing(
     store: KeyStore, directory: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     store.generate()
@@ -404,7 +404,8 @@ def test_a_crash_before_the_rename_leaves_nothing(
     def crash(*_: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(os, "replace", crash)
+    # The written temporary file becomes the key file by a hard link (never replacing one).
+    monkeypatch.setattr(os, "link", crash)
     with pytest.raises(KeyStoreError) as excinfo:
         store.generate()
     assert _error(excinfo).reason == "io-error"
