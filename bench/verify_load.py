@@ -23,6 +23,8 @@ Rows, all from one run:
   so the content memos of expansion and canonicalization never hit — the honest figure;
 * **repeated**: one credential over and over (memo hits: a verifier asked about the same
   certificate again).
+* cold again on a fresh server with ``MICROCRED_VERIFY_CONCURRENCY=40`` (as many verifications
+  at once per worker as Starlette's thread pool runs): what the default limit of 2 gains.
 
 Results go to bench/results/verify_load-<time>.json.
 """
@@ -141,6 +143,22 @@ def _run_wrk(url: str, script: Path, duration: int, connections: int, args: list
     return result
 
 
+def _start_server(env: dict[str, str], port: int, workers: int) -> subprocess.Popen[bytes]:
+    """``microcred-verify serve`` on ``port`` with ``env``, once it accepts connections."""
+    server = subprocess.Popen(
+        [
+            sys.executable, "-c", "from verifier.cli import main; main()", "serve",
+            "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
+        ],
+        cwd=ROOT,
+        env=env,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    _wait_until_up(port)
+    time.sleep(2)  # let every worker import
+    return server
+
+
 def _server_cpu_seconds(pid: int) -> float:
     """CPU seconds of the server process tree (uvicorn's supervisor and its workers)."""
     total = 0.0
@@ -181,7 +199,6 @@ def main() -> None:
     fetch = HttpFetcher(allow_loopback_http=True)
     single = _single_process_rate(documents, StatusListSource(fetch=fetch), fetch)
 
-    port = _free_port()
     env = {
         **os.environ,
         "MICROCRED_ALLOW_LOCAL_HTTP": "1",
@@ -191,19 +208,10 @@ def main() -> None:
         "MICROCRED_CACHE_DIR": str(Path(tempfile.mkdtemp(prefix="microcred-bench-cache-"))),
         "PYTHONDONTWRITEBYTECODE": "1",
     }
-    server = subprocess.Popen(
-        [
-            sys.executable, "-c", "from verifier.cli import main; main()", "serve",
-            "--host", "127.0.0.1", "--port", str(port), "--workers", str(options.workers),
-        ],
-        cwd=ROOT,
-        env=env,
-        stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    port = _free_port()
+    server = _start_server(env, port, options.workers)
     rows: dict[str, Any] = {}
     try:
-        _wait_until_up(port)
-        time.sleep(2)  # let both workers import
         with tempfile.TemporaryDirectory() as folder:
             cold_bodies = Path(folder) / "cold.jsonl"
             warm_bodies = Path(folder) / "warm.jsonl"
@@ -234,6 +242,20 @@ def main() -> None:
             rows["repeated"]["server_cpu_seconds"] = cpu_end - cpu_cold
             if rows["cold"]["requests"] > len(documents) - 200:
                 rows["cold"]["note"] = "more requests than distinct documents: some were repeats"
+            server.terminate()
+            server.wait(timeout=20)
+            # The same never-seen load on a server that runs as many verifications at once as
+            # Starlette's thread pool allows (40), as before MICROCRED_VERIFY_CONCURRENCY existed.
+            # A fresh process: every document is new to it too.
+            port = _free_port()
+            server = _start_server({**env, "MICROCRED_VERIFY_CONCURRENCY": "40"}, port, options.workers)
+            base = f"http://127.0.0.1:{port}"
+            _run_wrk(base + "/api/verify", post, 2, options.connections, [str(warm_bodies), "2"])
+            cpu_before = _server_cpu_seconds(server.pid)
+            rows["cold_unlimited"] = _run_wrk(
+                base + "/api/verify", post, options.duration, options.connections, [str(cold_bodies), "2"]
+            )
+            rows["cold_unlimited"]["server_cpu_seconds"] = _server_cpu_seconds(server.pid) - cpu_before
     finally:
         server.terminate()
         server.wait(timeout=20)
@@ -251,6 +273,7 @@ def main() -> None:
         **rows,
         "ratios": {
             "cold_vs_single_process": rows["cold"]["per_second"] / single,
+            "cold_vs_cold_unlimited": rows["cold"]["per_second"] / rows["cold_unlimited"]["per_second"],
             "repeated_vs_single_process": rows["repeated"]["per_second"] / single,
             "cold_vs_healthz": rows["cold"]["per_second"] / rows["healthz"]["per_second"],
             "repeated_vs_healthz": rows["repeated"]["per_second"] / rows["healthz"]["per_second"],
@@ -266,6 +289,7 @@ def main() -> None:
         ("healthz", "GET /healthz (HTTP baseline)"),
         ("cold", "POST /api/verify, never-seen docs"),
         ("repeated", "POST /api/verify, same doc"),
+        ("cold_unlimited", "never-seen, 40 at once per worker"),
     ):
         row = rows[name]
         print(

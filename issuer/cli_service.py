@@ -23,6 +23,7 @@ import uvicorn
 from pydantic import ValidationError
 
 from verifier.cli import default_language
+from verifier.web_config import VerifierConfig
 
 from . import accounts, audit, identity, publication
 from .cohorts import approve, import_records, preview
@@ -115,6 +116,10 @@ def register(cli: click.Group) -> None:
     def serve_command(host: str, port: int, workers: int) -> None:
         """Run the service: verify page, registrar console, API, DID document and status lists."""
         settings = _settings()
+        try:
+            VerifierConfig.from_env()  # the mounted public verifier's settings, refused here if bad
+        except ValueError as exc:
+            raise click.UsageError(str(exc)) from None
         mismatch = port_mismatch(settings.base_url, port)
         if mismatch:
             click.echo(f"warning: {mismatch}", err=True)

@@ -280,11 +280,17 @@ def serve_command(host: str, port: int, workers: int) -> None:
     """Serve the public verify page (/verify) and API (/api/verify, /credentials/verify).
 
     Settings come from the environment: MICROCRED_LANG, MICROCRED_ALLOW_LOCAL_HTTP,
-    MICROCRED_CACHE_DIR, MICROCRED_VERIFY_MAX_UPLOAD, MICROCRED_VERIFY_OFFLINE.
+    MICROCRED_CACHE_DIR, MICROCRED_VERIFY_MAX_UPLOAD, MICROCRED_VERIFY_OFFLINE,
+    MICROCRED_VERIFY_CONCURRENCY.
     """
     # Imported here so that `microcred-verify FILE` starts fast and never loads the web stack.
     from .web import run_server  # noqa: PLC0415
+    from .web_config import VerifierConfig  # noqa: PLC0415
 
+    try:
+        VerifierConfig.from_env()  # each worker builds its own; a bad setting is refused here, once
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
     run_server(host, port, workers)
 
 

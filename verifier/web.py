@@ -34,7 +34,6 @@ import jinja2
 import uvicorn
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from uvicorn.supervisors import Multiprocess
 
@@ -53,6 +52,7 @@ from .web_input import (
     too_large,
     unsupported_media_type,
 )
+from .web_slots import VerificationSlots
 from .web_view import UI, build_view, label
 
 PROBLEM_JSON = "application/problem+json"
@@ -260,6 +260,7 @@ def _html(content: str, status: int = 200) -> HTMLResponse:
 def verifier_router(config: VerifierConfig) -> APIRouter:
     """The verifier's routes, for :func:`create_verifier_app` or another app to include."""
     service = VerifierService(config)
+    slots = VerificationSlots(config.concurrency)
     router = APIRouter(tags=["verify"])
 
     @router.get("/verify", response_class=HTMLResponse, summary="The verify page")
@@ -274,7 +275,7 @@ def verifier_router(config: VerifierConfig) -> APIRouter:
             submission = _submission_from_form(form)
         except InputError as error:
             return None, error
-        result = await run_in_threadpool(service.verify, submission)
+        result = await slots.run(service.verify, submission)
         return service.view(result, language, submission.source), None
 
     @router.post("/verify", response_class=HTMLResponse, summary="The verify page's form (no script)")
@@ -337,7 +338,7 @@ def verifier_router(config: VerifierConfig) -> APIRouter:
                 raise unsupported_media_type(media_type)
         except InputError as error:
             return _problem(error, language, request.url.path)
-        answer = await run_in_threadpool(service.answer, submission, language)
+        answer = await slots.run(service.answer, submission, language)
         return JSONResponse(answer, headers={"Cache-Control": "no-store"})
 
     @router.post(
@@ -358,7 +359,7 @@ def verifier_router(config: VerifierConfig) -> APIRouter:
                 error if isinstance(error, InputError) else error.error, language, request.url.path
             )
         submission = Submission(request_body.credential, "json")
-        result = await run_in_threadpool(service.verify, submission)
+        result = await slots.run(service.verify, submission)
         status, payload = vcapi_response(result, request_body, language)
         return JSONResponse(payload, status_code=status, headers={"Cache-Control": "no-store"})
 

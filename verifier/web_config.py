@@ -17,16 +17,23 @@ from .configured import ConfiguredVerifier, VerifierSettings
 
 #: Largest upload accepted by the page and the API (a PDF certificate is ~200 KB, a photo ~5 MB).
 DEFAULT_MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+#: Verifications run at once per server process (:mod:`verifier.web_slots`).
+DEFAULT_CONCURRENCY = 2
 
 LANG_ENV = "MICROCRED_LANG"
 MAX_UPLOAD_ENV = "MICROCRED_VERIFY_MAX_UPLOAD"
 OFFLINE_ENV = "MICROCRED_VERIFY_OFFLINE"
+CONCURRENCY_ENV = "MICROCRED_VERIFY_CONCURRENCY"
 
 #: The variables the web app reads besides those of :data:`verifier.configured.ENVIRONMENT`.
 WEB_ENVIRONMENT: Mapping[str, tuple[str, str]] = {
     LANG_ENV: ("Language of the page when the browser asks for neither zh nor en (zh or en).", "zh"),
     MAX_UPLOAD_ENV: ("Largest upload or request body accepted, in bytes.", str(DEFAULT_MAX_UPLOAD_BYTES)),
     OFFLINE_ENV: ("1: never touch the network; use only the cache.", "off"),
+    CONCURRENCY_ENV: (
+        "Verifications run at once in each server process; more requests wait their turn.",
+        str(DEFAULT_CONCURRENCY),
+    ),
 }
 
 
@@ -40,12 +47,14 @@ class VerifierConfig:
 
     ``verifier`` does the verifying (thread-safe, one per app); ``language`` is the page
     language when the browser states none we have; ``max_upload_bytes`` caps any request
-    body; ``now`` fixes the clock (tests).
+    body; ``concurrency`` is how many verifications run at once per process
+    (:mod:`verifier.web_slots`); ``now`` fixes the clock (tests).
     """
 
     verifier: ConfiguredVerifier = field(default_factory=_offline_verifier)
     language: str = "zh"
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
+    concurrency: int = DEFAULT_CONCURRENCY
     now: Callable[[], datetime] | None = None
 
     @property
@@ -63,4 +72,19 @@ class VerifierConfig:
         raw_cap = env.get(MAX_UPLOAD_ENV, "").strip()
         cap = int(raw_cap) if raw_cap.isdigit() and int(raw_cap) > 0 else DEFAULT_MAX_UPLOAD_BYTES
         language = "en" if env.get(LANG_ENV, "zh").strip().lower().startswith("en") else "zh"
-        return cls(verifier=ConfiguredVerifier(settings), language=language, max_upload_bytes=cap)
+        return cls(
+            verifier=ConfiguredVerifier(settings),
+            language=language,
+            max_upload_bytes=cap,
+            concurrency=_positive(env, CONCURRENCY_ENV, DEFAULT_CONCURRENCY),
+        )
+
+
+def _positive(env: Mapping[str, str], name: str, default: int) -> int:
+    """A positive whole number from ``env[name]``; refuses anything else with the name in the message."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) < 1:
+        raise ValueError(f"{name} must be a positive whole number, not {raw[:20]!r}")
+    return int(raw)

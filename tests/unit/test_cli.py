@@ -338,6 +338,23 @@ def test_serve_warns_when_the_base_url_points_at_another_local_port() -> None:
     assert port_mismatch("http://localhost", 80) is None
 
 
+def test_serve_refuses_a_bad_verifier_setting_before_starting(tmp_path: Path) -> None:
+    completed = run(
+        "serve",
+        "--port",
+        "1",
+        cwd=tmp_path,
+        env={
+            "MICROCRED_VERIFY_CONCURRENCY": "0",
+            "MICROCRED_DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3",
+        },
+    )
+    assert completed.returncode == 2
+    assert "MICROCRED_VERIFY_CONCURRENCY must be a positive whole number" in completed.stderr
+    assert "Traceback" not in completed.stderr
+    assert not (tmp_path / "db.sqlite3").exists()  # refused before anything was opened
+
+
 def test_readme_shows_the_current_help_text() -> None:
     """The README embeds `microcred --help` and `microcred verify --help`; keep them in sync."""
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text("utf-8")

@@ -1,0 +1,74 @@
+"""MICROCRED_VERIFY_CONCURRENCY: at most N verifications at once per process, the rest wait."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from verifier.cli import serve_command
+from verifier.web_config import DEFAULT_CONCURRENCY, VerifierConfig
+from verifier.web_slots import VerificationSlots
+
+
+def _peak_concurrency(slots: VerificationSlots, requests: int) -> tuple[int, list[int]]:
+    running = peak = 0
+    lock = threading.Lock()
+
+    def work(number: int) -> int:
+        nonlocal running, peak
+        with lock:
+            running += 1
+            peak = max(peak, running)
+        time.sleep(0.02)
+        with lock:
+            running -= 1
+        return number
+
+    async def main() -> list[int]:
+        return list(await asyncio.gather(*(slots.run(work, n) for n in range(requests))))
+
+    results = asyncio.run(main())
+    return peak, results
+
+
+@pytest.mark.parametrize("total", [1, 2, 3])
+def test_no_more_than_the_slots_run_at_once_and_every_request_is_answered(total: int) -> None:
+    peak, results = _peak_concurrency(VerificationSlots(total), 8)
+    assert peak == total
+    assert results == list(range(8))
+
+
+def test_slots_work_across_event_loops() -> None:
+    slots = VerificationSlots(2)
+    assert _peak_concurrency(slots, 4)[0] == 2
+    assert _peak_concurrency(slots, 4)[0] == 2  # a second loop (as in a test suite) gets its own limiter
+
+
+def test_zero_slots_is_refused() -> None:
+    with pytest.raises(ValueError, match="at least one"):
+        VerificationSlots(0)
+
+
+def test_setting_from_the_environment(tmp_path: Path) -> None:
+    home = {"HOME": str(tmp_path), "MICROCRED_VERIFY_OFFLINE": "1"}
+    assert VerifierConfig.from_env(home).concurrency == DEFAULT_CONCURRENCY == 2
+    assert VerifierConfig.from_env({**home, "MICROCRED_VERIFY_CONCURRENCY": " 6 "}).concurrency == 6
+    for bad in ("0", "-1", "two", "1.5"):
+        with pytest.raises(ValueError, match="MICROCRED_VERIFY_CONCURRENCY must be a positive whole number"):
+            VerifierConfig.from_env({**home, "MICROCRED_VERIFY_CONCURRENCY": bad})
+
+
+def test_serve_refuses_a_bad_setting_with_a_message(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        serve_command,
+        ["--port", "1"],
+        env={"HOME": str(tmp_path), "MICROCRED_VERIFY_CONCURRENCY": "none"},
+    )
+    assert result.exit_code == 2
+    assert "MICROCRED_VERIFY_CONCURRENCY must be a positive whole number" in result.output
+    assert "Traceback" not in result.output
