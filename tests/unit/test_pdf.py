@@ -15,7 +15,7 @@ import os
 import re
 import subprocess
 import sys
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -117,6 +117,7 @@ def credential_with(
     learner_en: str | None = "Wang Xiaoming",
     college: Bilingual | None = None,
     course_name: Bilingual | None = None,
+    valid_from: datetime = NOW,
 ) -> dict[str, Any]:
     """A signed credential like the golden one, with the given number of courses and names."""
     base = demo_micro_major()
@@ -136,7 +137,7 @@ def credential_with(
     )
     details = CertificateDetails(
         certificate_number="SF-WZY-2025-000777",
-        valid_from=NOW,
+        valid_from=valid_from,
         study_start=date(2024, 9, 1),
         study_end=date(2025, 6, 30),
     )
@@ -370,6 +371,17 @@ def test_overlong_names_wrap_and_shrink_on_one_readable_page(renderer: Certifica
     assert college.zh in everything
     assert everything.count(course.zh) == 8
     assert qr_texts(pdf) == [qr_text_for(credential)]
+
+
+@pytest.mark.parametrize("language", ["bilingual", "zh"])
+def test_the_longest_date_in_chinese_numerals_stays_on_one_line(
+    renderer: CertificateRenderer, language: str
+) -> None:
+    credential = credential_with(valid_from=datetime(2026, 12, 28, 2, 0, tzinfo=UTC))
+    pdf = renderer.render(credential, qr_text_for(credential), CertificateOptions(language=language))  # type: ignore[arg-type]
+    lines = [line.strip() for line in page_texts(pdf)[0].splitlines()]
+    assert any(line.endswith("二〇二六年十二月二十八日") for line in lines), lines[-12:]
+    assert "日" not in lines
 
 
 def test_rare_characters_print_from_the_full_system_font(renderer: CertificateRenderer) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -32,7 +33,9 @@ def _peak_concurrency(slots: VerificationSlots, requests: int) -> tuple[int, lis
     async def main() -> list[int]:
         return list(await asyncio.gather(*(slots.run(work, n) for n in range(requests))))
 
-    results = asyncio.run(main())
+    # A fresh event loop in its own thread: the test process may already run one (Playwright's).
+    with ThreadPoolExecutor(1) as runner:
+        results = runner.submit(asyncio.run, main()).result()
     return peak, results
 
 
