@@ -11,6 +11,7 @@ from verifier.web import verifier_router
 from . import console, learner_page
 from .api import errors
 from .api.routes import admin, credentials, links, programmes, public
+from .download_links import redact_access_log
 from .identity import ensure_signing_key
 from .public_verifier import verifier_config
 from .service import Service
@@ -33,6 +34,7 @@ def create_app(settings: Settings | None = None, *, service: Service | None = No
         app.include_router(router)
     console.install(app)  # the registrar console at /console (pages, static files)
     app.include_router(learner_page.router)  # learners' download pages at /c/{token}
+    redact_access_log()  # their tokens never reach the access log
     # The public verifier anyone could run, at /verify and /api/verify (no authentication: it
     # changes nothing and stores nothing); it reads this service's own documents in-process.
     app.include_router(verifier_router(verifier_config(service)))

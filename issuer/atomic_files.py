@@ -26,7 +26,7 @@ def write_atomically(
     """Write ``data`` (bytes, or a function writing the file whose name it is given) to ``path``.
 
     ``mode`` is the file's permissions (0600 unless the file is meant to be shared);
-    ``durable`` flushes the data to disk before the rename; ``exclusive`` refuses to replace an
+    ``durable`` flushes the data to disk before the rename and the folder after it; ``exclusive`` refuses to replace an
     existing ``path`` and raises :class:`FileExistsError` (the other writer's file stays).
     Raises :class:`OSError` when the folder cannot be written.
     """
@@ -52,3 +52,18 @@ def write_atomically(
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
+    if durable:
+        _sync_folder(path.parent)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Flush the folder's entries, so the new name survives a crash (where the file system can)."""
+    try:
+        descriptor = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        with contextlib.suppress(OSError):
+            os.fsync(descriptor)
+    finally:
+        os.close(descriptor)

@@ -26,11 +26,11 @@ from verifier.qr import QRPayloadError
 
 from . import fonts
 from .atomic_files import write_atomically
-from .certificate import CertificateDataError
+from .certificate import CertificateDataError, CertificateRenderError
 from .db import transaction
 from .i18n import t
 from .models import Credential
-from .pdf import CertificateRenderer, CertificateRenderError
+from .pdf import CertificateRenderer
 from .printing import PrintSetup, print_setup, qr_text_for, render_pdf
 from .programmes import get_programme
 from .service import Service

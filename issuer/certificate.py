@@ -64,6 +64,18 @@ _MONTHS = (
 )
 
 
+class CertificateRenderError(Exception):
+    """A certificate cannot be rendered; :attr:`message` says why, in English and Chinese.
+
+    Defined here, not in :mod:`issuer.pdf`, so code that only reports it need not import
+    WeasyPrint; :mod:`issuer.pdf` raises it and re-exports it.
+    """
+
+    def __init__(self, message: Text) -> None:
+        super().__init__(str(message))
+        self.message = message
+
+
 class CertificateDataError(ValueError):
     """The credential lacks a fact a certificate must print; :attr:`message` says which."""
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from .atomic_files import write_atomically
 from .cli_service import actor_option, open_service
 from .download_links import cohort_links, links_csv, regenerate_link
 
@@ -36,7 +37,7 @@ def register(cli: click.Group) -> None:
             sys.stdout.flush()
             return
         try:
-            out.write_bytes(data)
+            write_atomically(out, data)  # 0600: every row holds a learner's download link
         except OSError as exc:
             raise click.UsageError(f"cannot write {out}: {exc.strerror or exc}") from None
         click.echo(f"{len(links)} link(s) of {programme_code} written to {out}", err=True)

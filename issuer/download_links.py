@@ -41,15 +41,17 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any, cast
 
-from sqlalchemy import update
+from sqlalchemy import CursorResult, update
 from sqlmodel import Session, col, select
 
 from . import audit
 from .db import transaction
 from .errors import ServiceError
 from .i18n import t
-from .link_secret import link_secret
+from .keystore import KeyStoreError
+from .link_secret import FILE_NAME, link_secret
 from .lookup import find_credential
 from .models import Credential, Learner
 from .printing import qr_text_for
@@ -85,13 +87,64 @@ def is_token(text: str) -> bool:
     return TOKEN_PATTERN.fullmatch(text) is not None
 
 
+_LINK_IN_PATH = re.compile(rf"^{LINK_PREFIX}/(?!static/)[^/?#]+")
+
+
+def redact_link(path: str) -> str:
+    """``path`` with a download token replaced by ``…``: for logs (a token is the learner's key)."""
+    return _LINK_IN_PATH.sub(f"{LINK_PREFIX}/…", path)
+
+
+class RedactLinks(logging.Filter):
+    """Masks download tokens in uvicorn's access log lines (their third argument is the path)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
+            record.args = (*args[:2], redact_link(args[2]), *args[3:])
+        return True
+
+
+def redact_access_log() -> None:
+    """Install :class:`RedactLinks` on uvicorn's access log (once per process)."""
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(existing, RedactLinks) for existing in access.filters):
+        access.addFilter(RedactLinks())
+
+
 def download_url(service: Service, token: str) -> str:
     return service.url(f"{LINK_PREFIX}/{token}")
 
 
-def assign_links(service: Service, credentials: Sequence[Credential]) -> None:
+def _any_link(session: Session) -> bool:
+    found = session.exec(
+        select(Credential.id).where(col(Credential.download_token_hash).is_not(None)).limit(1)
+    ).first()
+    return found is not None
+
+
+def _unavailable(error: KeyStoreError) -> ServiceError:
+    return ServiceError(503, "link-secret-unavailable", t("Download links unavailable"), error.message)
+
+
+def _secret(service: Service, session: Session) -> bytes:
+    """The link secret. A new one is made only while no credential has a link: once links are
+    handed out, a missing secret file is an error to fix by restoring it (a new secret would
+    silently break every link learners hold)."""
+    try:
+        return link_secret(service.keys, create=False)
+    except KeyStoreError as error:
+        if error.reason != "missing-file" or _any_link(session):
+            raise _unavailable(error) from None
+    try:
+        return link_secret(service.keys, create=True)
+    except KeyStoreError as error:
+        raise _unavailable(error) from None
+
+
+def assign_links(service: Service, session: Session, credentials: Sequence[Credential]) -> None:
     """Give credentials about to be stored their first link (issuing calls this before the insert)."""
-    secret = link_secret(service.keys)
+    secret = _secret(service, session)
     for credential in credentials:
         credential.download_link_version = 0
         credential.download_token_hash = token_hash(download_token(secret, credential.credential_id, 0))
@@ -108,36 +161,61 @@ def links_for(service: Service, credentials: Sequence[Credential]) -> dict[str, 
     """Each credential's download URL by certificate number, storing any hash not stored yet.
 
     A credential issued before download links existed has no hash: it gets one here, the first
-    time its link is shown. A stored hash that the derivation no longer gives (the link secret
-    was lost and a new one made) is replaced, so exported links always work.
+    time its link is shown. A stored hash that the derivation does not give means the link
+    secret is not the one the links were made with (a keys folder restored without it, another
+    folder): that is refused with a clear error rather than handing out links that do not work.
     """
-    secret = link_secret(service.keys)
+    with transaction(service.engine, write=False) as session:
+        secret = _secret(service, session)
     urls: dict[str, str] = {}
-    missing: dict[int, tuple[int, str]] = {}
+    missing: dict[int, tuple[str, int, str]] = {}
+    mismatched: list[str] = []
     for credential in credentials:
         token = download_token(secret, credential.credential_id, credential.download_link_version)
         expected = token_hash(token)
-        if credential.download_token_hash != expected and credential.id is not None:
-            if credential.download_token_hash is not None:
-                log.warning(
-                    "the download link of %s did not match the link secret; a new link was stored",
-                    credential.certificate_number,
-                )
-            missing[credential.id] = (credential.download_link_version, expected)
-            credential.download_token_hash = expected
+        if credential.download_token_hash is None and credential.id is not None:
+            missing[credential.id] = (
+                credential.certificate_number,
+                credential.download_link_version,
+                expected,
+            )
+        elif credential.download_token_hash not in (None, expected):
+            mismatched.append(credential.certificate_number)
         urls[credential.certificate_number] = download_url(service, token)
+    if mismatched:
+        raise ServiceError(
+            409,
+            "link-secret-mismatch",
+            t("Download links do not match the link secret"),
+            t(
+                "The download links of {count} certificate(s), such as {number}, were made with another secret than the one in {path}. Restore {name} from the backup of the keys folder (MICROCRED_KEYS_DIR).",
+                count=len(mismatched),
+                number=mismatched[0],
+                path=str(service.keys.directory / FILE_NAME),
+                name=FILE_NAME,
+            ),
+        )
     if missing:
         with transaction(service.engine) as session:
-            for credential_id, (version, hashed) in missing.items():
+            for credential_id, (number, version, hashed) in missing.items():
                 # Only if nobody regenerated the link meanwhile (a newer version has its own hash).
-                session.execute(
+                result = session.execute(
                     update(Credential)
                     .where(
                         col(Credential.id) == credential_id,
                         col(Credential.download_link_version) == version,
+                        col(Credential.download_token_hash).is_(None),
                     )
                     .values(download_token_hash=hashed)
                 )
+                if (
+                    cast(CursorResult[Any], result).rowcount == 0
+                ):  # regenerated meanwhile: the stored version's link
+                    current = session.get(Credential, credential_id)
+                    if current is not None:
+                        session.refresh(current)
+                        token = download_token(secret, current.credential_id, current.download_link_version)
+                        urls[number] = download_url(service, token)
     return urls
 
 
@@ -154,8 +232,8 @@ def regenerate_link(service: Service, reference: str, *, actor: str, reason: str
         raise ServiceError(
             422, "reason-required", t("Reason required"), t("Say why the download link is replaced.")
         )
-    secret = link_secret(service.keys)
     with transaction(service.engine) as session:
+        secret = _secret(service, session)
         credential = find_credential(session, reference, for_update=True)
         credential.download_link_version += 1
         token = download_token(secret, credential.credential_id, credential.download_link_version)
@@ -236,20 +314,37 @@ CSV_HEADER = (
 )
 
 
+#: What makes Excel and WPS read a cell as a formula (OWASP "CSV injection").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(text: str) -> str:
+    """A cell that a spreadsheet shows as text: a leading formula character gets a ``'``.
+
+    A learner's name is registrar data from an import file; ``=HYPERLINK(…&F2)`` in it would
+    otherwise run in the registrar's spreadsheet, next to the row's download link.
+    """
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
 def links_csv(links: Sequence[CohortLink]) -> bytes:
-    """The links as CSV that Chinese Excel and WPS open as it is (UTF-8 with a byte-order mark)."""
+    """The links as CSV that Chinese Excel and WPS open as it is (UTF-8 with a byte-order mark).
+
+    Every cell that a spreadsheet would take for a formula is written as text (:func:`_cell`).
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(CSV_HEADER)
     for link in links:
         writer.writerow(
-            [
+            _cell(cell)
+            for cell in (
                 link.certificate_number,
                 link.student_number,
                 link.name,
                 link.state,
                 link.verify_url,
                 link.download_url,
-            ]
+            )
         )
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")

@@ -49,4 +49,12 @@ ZH: dict[str, str] = {
     "Cannot write the download-link secret {path}: {reason}.": "无法写入下载链接密钥 {path}：{reason}。",
     # regenerating a link (issuer/download_links.py)
     "Say why the download link is replaced.": "请说明更换下载链接的原因。",
+    # a missing or different link secret (issuer/link_secret.py, issuer/download_links.py)
+    "The download-link secret {path} is missing. Learners' links were made with it: restore it from the backup of the keys folder (MICROCRED_KEYS_DIR). A new secret would break every link already handed out.": "下载链接密钥 {path} 不存在。学员手中的链接由它生成：请从密钥目录（MICROCRED_KEYS_DIR）的备份中恢复。换用新密钥会使已发出的所有链接失效。",
+    "Download links unavailable": "下载链接暂不可用",
+    "Download links do not match the link secret": "下载链接与链接密钥不符",
+    "The download links of {count} certificate(s), such as {number}, were made with another secret than the one in {path}. Restore {name} from the backup of the keys folder (MICROCRED_KEYS_DIR).": "{count} 份证书（如 {number}）的下载链接不是用 {path} 中的密钥生成的。请从密钥目录（MICROCRED_KEYS_DIR）的备份中恢复 {name}。",
+    # a certificate that cannot be produced right now (issuer/learner_page.py)
+    "Certificate file unavailable": "证书文件暂不可用",
+    "This file cannot be produced right now. Please try again later; if it keeps failing, contact the registrar.": "此文件暂时无法生成。请稍后再试；如仍失败，请联系教务处。",
 }

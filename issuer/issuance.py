@@ -263,7 +263,7 @@ def _issue_in_transaction(
         )
         for position, (state, signed) in enumerate(zip(ready, signed_certificates, strict=True))
     ]
-    assign_links(service, credentials)  # the learner's download link (issuer/download_links.py)
+    assign_links(service, session, credentials)  # the learner's download link (issuer/download_links.py)
     session.add_all(credentials)
     session.flush()
     action = "credential.reissue" if replaces else "credential.issue"

@@ -47,7 +47,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import contextlib
 import json
 import os
 import stat
@@ -125,6 +124,7 @@ KeyStoreErrorReason = Literal[
     "passphrase-file",
     "decryption-failed",
     "unknown-key",
+    "missing-file",
     "invalid-fingerprint",
     "unsafe-permissions",
     "unsupported-version",
@@ -661,7 +661,6 @@ class KeyStore:
                         path=str(path),
                     ),
                 ) from None
-            self._fsync_directory()
         except OSError as exc:
             raise KeyStoreError(
                 "io-error",
@@ -677,15 +676,3 @@ class KeyStore:
             return
         self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         os.chmod(self.directory, 0o700)  # mkdir's mode is reduced by the umask
-
-    def _fsync_directory(self) -> None:
-        try:
-            descriptor = os.open(self.directory, os.O_RDONLY)
-        except OSError:
-            return
-        try:
-            # Some file systems cannot fsync a directory; the rename is atomic all the same.
-            with contextlib.suppress(OSError):
-                os.fsync(descriptor)
-        finally:
-            os.close(descriptor)

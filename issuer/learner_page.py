@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -43,11 +44,14 @@ from fastapi import APIRouter, Request
 from starlette.responses import HTMLResponse, Response
 
 import verifier
+from verifier.qr import QRPayloadError
 from verifier.web import request_language
 
 from .badge_image import BadgeFace, baked_badge_png, baked_badge_svg
 from .certificate import (
     Bilingual,
+    CertificateDataError,
+    CertificateRenderError,
     CertificateView,
     certificate_view,
     format_date_en,
@@ -76,6 +80,7 @@ TEMPLATES = next(
     ),
     Path(__file__).resolve().parents[1] / "templates" / "download",
 )
+log = logging.getLogger("microcred.learner_page")
 STATIC = Path(__file__).resolve().parent / "static"
 STATIC_PATH = f"{LINK_PREFIX}/static"
 LINKEDIN_ADD_TO_PROFILE = "https://www.linkedin.com/profile/add"
@@ -132,13 +137,19 @@ def _environment() -> jinja2.Environment:
     )
 
 
-@cache
+#: The page's style sheets: the only names ``/c/static/`` answers (anything else is a 404
+#: before any lookup, so random names cost nothing and are remembered nowhere).
+STATIC_NAMES = frozenset(path.name for path in STATIC.glob("*.css") if path.is_file())
+
+
 def _static_file(name: str) -> tuple[bytes, str] | None:
-    """A static file's bytes and content hash; only files directly in ``issuer/static/``."""
-    path = STATIC / name
-    if "/" in name or name.startswith(".") or not path.is_file():
-        return None
-    data = path.read_bytes()
+    """A style sheet's bytes and content hash, if ``name`` is one of :data:`STATIC_NAMES`."""
+    return _read_static(name) if name in STATIC_NAMES else None
+
+
+@cache
+def _read_static(name: str) -> tuple[bytes, str]:
+    data = (STATIC / name).read_bytes()
     return data, hashlib.sha256(data).hexdigest()[:12]
 
 
@@ -214,7 +225,7 @@ def linkedin_url(view: CertificateView, language: str, verify_url: str) -> str:
 @router.get("/static/{name}")
 def static_file(name: str) -> Response:
     found = _static_file(name)
-    if found is None or not name.endswith(".css"):
+    if found is None:
         return Response(status_code=404, headers={"X-Content-Type-Options": "nosniff"})
     return Response(
         found[0],
@@ -259,9 +270,19 @@ def _download(name: str, suffix: str, media_type: str, make: Callable[[Service, 
             return _not_found(request, service)
         if holding.revoked:
             return _render(request, service, "notice.html", 410, state="revoked")
-        number = "".join(c if c.isalnum() or c in "-_." else "_" for c in holding.view.certificate_number)
+        number = "".join(
+            c if c.isascii() and (c.isalnum() or c in "-_.") else "_" for c in holding.view.certificate_number
+        )
+        try:
+            content = make(service, holding)
+        except (CertificateRenderError, CertificateDataError, QRPayloadError, ValueError, OSError):
+            # Logged by certificate number, never by link (the token is the learner's key).
+            log.exception(
+                "the learner's %s of %s could not be produced", name, holding.view.certificate_number
+            )
+            return _render(request, service, "notice.html", 503, state="unavailable")
         return Response(
-            make(service, holding),
+            content,
             media_type=media_type,
             headers={**HEADERS, "Content-Disposition": f'attachment; filename="{number}{suffix}"'},
         )

@@ -62,11 +62,14 @@ _secrets: weakref.WeakKeyDictionary[KeyStore, bytes] = weakref.WeakKeyDictionary
 _lock = threading.Lock()
 
 
-def link_secret(keys: KeyStore) -> bytes:
-    """The deployment's link secret (created on first use), decrypted once per key store.
+def link_secret(keys: KeyStore, *, create: bool = True) -> bytes:
+    """The deployment's link secret, decrypted once per key store; made now if there is none
+    and ``create`` (callers allow that only while no link has been handed out:
+    :mod:`issuer.download_links`).
 
     Raises :class:`~issuer.keystore.KeyStoreError` when no passphrase is configured, the
-    passphrase does not open the file, or the file is damaged or readable by others.
+    passphrase does not open the file, the file is damaged or readable by others, or (reason
+    ``missing-file``) there is no file and ``create`` is false.
     """
     secret = _secrets.get(keys)
     if secret is not None:
@@ -75,7 +78,18 @@ def link_secret(keys: KeyStore) -> bytes:
         secret = _secrets.get(keys)
         if secret is None:
             path = keys.directory / FILE_NAME
-            secret = _read(keys, path) if path.exists() else _create(keys, path)
+            if path.exists():
+                secret = _read(keys, path)
+            elif create:
+                secret = _create(keys, path)
+            else:
+                raise KeyStoreError(
+                    "missing-file",
+                    t(
+                        "The download-link secret {path} is missing. Learners' links were made with it: restore it from the backup of the keys folder (MICROCRED_KEYS_DIR). A new secret would break every link already handed out.",
+                        path=str(path),
+                    ),
+                )
             _secrets[keys] = secret
     return secret
 

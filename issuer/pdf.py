@@ -54,13 +54,13 @@ from weasyprint import CSS, HTML, Attachment  # type: ignore[import-untyped]
 from weasyprint.text.fonts import FontConfiguration  # type: ignore[import-untyped]
 from weasyprint.urls import URLFetcher  # type: ignore[import-untyped]
 
-from verifier.i18n import Text
 from verifier.jsonsafe import parse_json
 from verifier.problems import ProblemError
 
 from . import fonts
 from .certificate import (
     CertificateDataError,
+    CertificateRenderError,  # raised here; tests catch it from here too
     CertificateView,
     certificate_view,
     format_date_en,
@@ -109,14 +109,6 @@ _SIGNATURES: Mapping[str, tuple[bytes, ...]] = {
     "image/jpeg": (b"\xff\xd8\xff",),
 }
 _COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
-
-
-class CertificateRenderError(Exception):
-    """A certificate cannot be rendered; :attr:`message` says why, in English and Chinese."""
-
-    def __init__(self, message: Text) -> None:
-        super().__init__(str(message))
-        self.message = message
 
 
 def _describe(char: str) -> str:

@@ -114,7 +114,8 @@ class PDFCache:
             return None
         if not _looks_whole(data):
             log.warning("PDF cache: %s is damaged; removed", path)
-            path.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                path.unlink(missing_ok=True)
             return None
         # Recently used: evicted last. Failing (evicted meanwhile, a read-only cache) is still a hit.
         with contextlib.suppress(OSError):
@@ -129,7 +130,10 @@ class PDFCache:
             return  # larger than the whole cache: not worth keeping
         path = self._path(key)
         try:
-            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            # The folder and each shard 0700 (certificates carry personal data); mkdir's mode only
+            # applies to the last folder, so the root is made first.
+            self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+            path.parent.mkdir(mode=0o700, exist_ok=True)
             write_atomically(path, data)
         except OSError as exc:
             log.warning("PDF cache: cannot write %s: %s", path, exc.strerror or exc)
@@ -169,7 +173,8 @@ class PDFCache:
                 if entry.name.endswith(SUFFIX) and not entry.name.startswith("."):
                     entries.append((info.st_mtime, info.st_size, Path(entry.path)))
                 elif entry.name.startswith(".") and now - info.st_mtime > STALE_TEMPORARY:
-                    Path(entry.path).unlink(missing_ok=True)
+                    with contextlib.suppress(OSError):
+                        Path(entry.path).unlink(missing_ok=True)
         return entries
 
     def size(self) -> int:
@@ -183,6 +188,9 @@ class PDFCache:
         for _mtime, size, path in entries:
             if total <= target:
                 break
-            path.unlink(missing_ok=True)
+            try:
+                path.unlink(missing_ok=True)
+            except OSError:
+                continue  # not ours to remove (permissions): it still counts
             total -= size
         return total

@@ -15,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from ..download_links import redact_link
 from ..errors import PROBLEM_BASE, ServiceError
 from ..i18n import t
 
@@ -89,7 +90,8 @@ def install(app: FastAPI, default_language: str) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        # Never a learner's download token in the log (issuer/download_links.py).
+        log.exception("unexpected error on %s %s", request.method, redact_link(request.url.path))
         language = request_language(request, default_language)
         return problem_response(
             500,

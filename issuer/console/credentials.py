@@ -20,7 +20,7 @@ from starlette.responses import Response
 
 from ..api.deps import ServiceDep
 from ..api.routes import credentials as credentials_api
-from ..certificate import CertificateDataError
+from ..certificate import CertificateDataError, CertificateRenderError
 from ..db import transaction
 from ..download_links import link_for, regenerate_link
 from ..errors import ServiceError, invalid
@@ -28,7 +28,6 @@ from ..i18n import t
 from ..issuance import reissue
 from ..lookup import find_credential
 from ..models import Credential, Learner, Programme
-from ..pdf import CertificateRenderError
 from ..printing import certificate_pdf as print_certificate
 from ..public_verifier import verify_own_credential
 from ..revocation import ACTIONS, REVOKE, SUSPEND, UNSUSPEND, change_status, read_certificate_numbers

