@@ -14,7 +14,7 @@ import click
 
 from .atomic_files import write_atomically
 from .cli_service import actor_option, open_service
-from .download_links import cohort_links, links_csv, regenerate_link
+from .download_links import cohort_links, links_csv, regenerate_link, reset_links
 
 
 def register(cli: click.Group) -> None:
@@ -51,3 +51,26 @@ def register(cli: click.Group) -> None:
         with open_service() as service:
             url = regenerate_link(service, cert_no, actor=actor, reason=reason)
         click.echo(url)
+
+    @cli.command("new-link-secret")
+    @click.option("--reason", required=True, help="Why every link must change (audited).")
+    @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+    @actor_option
+    def new_link_secret_command(reason: str, yes: bool, actor: str) -> None:
+        """Make a new download-link secret and a new link for every certificate.
+
+        Only when the secret file is lost with no backup, or has leaked: every link learners
+        hold stops working and the new ones must be sent again (microcred links). Restart the
+        running service afterwards.
+        """
+        if not yes:
+            click.confirm(
+                "Every download link learners hold will stop working; the new links must be sent "
+                "to them again. Continue?",
+                abort=True,
+            )
+        with open_service() as service:
+            count = reset_links(service, actor=actor, reason=reason)
+        click.echo(
+            f"{count} download link(s) replaced. Export and send them again: microcred links --programme CODE"
+        )

@@ -51,7 +51,7 @@ from .db import transaction
 from .errors import ServiceError
 from .i18n import t
 from .keystore import KeyStoreError
-from .link_secret import FILE_NAME, link_secret
+from .link_secret import FILE_NAME, link_secret, replace_link_secret
 from .lookup import find_credential
 from .models import Credential, Learner
 from .printing import qr_text_for
@@ -68,6 +68,8 @@ TOKEN_PATTERN = re.compile(rf"[A-Za-z0-9_-]{{{TOKEN_LENGTH}}}")
 _LABEL = b"microcred-download-link/v1\x00"
 #: The audit action of a regenerated link.
 REGENERATE_ACTION = "credential.link.regenerate"
+#: The audit action of a new link secret (every link replaced).
+RESET_ACTION = "link-secret.reset"
 
 
 def download_token(secret: bytes, credential_id: str, version: int) -> str:
@@ -252,6 +254,41 @@ def regenerate_link(service: Service, reference: str, *, actor: str, reason: str
             at=service.now(),
         )
     return download_url(service, token)
+
+
+def reset_links(service: Service, *, actor: str, reason: str) -> int:
+    """A new link secret and a new link for every certificate; every old link stops working.
+
+    For a lost secret file with no backup (then issuing and exporting refuse to go on), or a
+    secret that leaked. One transaction updates every stored hash and writes the audit entry;
+    the new secret file is written inside it, just before the commit, so a failure leaves the
+    old links as they were (rerun the command). Returns how many links were replaced. Running
+    service processes keep the old secret in memory: restart them afterwards.
+    """
+    if not reason.strip():
+        raise ServiceError(
+            422, "reason-required", t("Reason required"), t("Say why every download link is replaced.")
+        )
+    with transaction(service.engine) as session:
+        credentials = list(session.exec(select(Credential).with_for_update()))
+        try:
+            secret = replace_link_secret(service.keys)
+        except KeyStoreError as error:
+            raise _unavailable(error) from None
+        for credential in credentials:
+            credential.download_link_version += 1
+            token = download_token(secret, credential.credential_id, credential.download_link_version)
+            credential.download_token_hash = token_hash(token)
+            session.add(credential)
+        audit.record(
+            session,
+            actor=actor,
+            action=RESET_ACTION,
+            subject="download-links",
+            details={"links": len(credentials), "reason": reason.strip()[:500]},
+            at=service.now(),
+        )
+    return len(credentials)
 
 
 @dataclass(frozen=True, slots=True)

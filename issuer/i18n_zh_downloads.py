@@ -49,6 +49,7 @@ ZH: dict[str, str] = {
     "Cannot write the download-link secret {path}: {reason}.": "无法写入下载链接密钥 {path}：{reason}。",
     # regenerating a link (issuer/download_links.py)
     "Say why the download link is replaced.": "请说明更换下载链接的原因。",
+    "Say why every download link is replaced.": "请说明更换全部下载链接的原因。",
     # a missing or different link secret (issuer/link_secret.py, issuer/download_links.py)
     "The download-link secret {path} is missing. Learners' links were made with it: restore it from the backup of the keys folder (MICROCRED_KEYS_DIR). A new secret would break every link already handed out.": "下载链接密钥 {path} 不存在。学员手中的链接由它生成：请从密钥目录（MICROCRED_KEYS_DIR）的备份中恢复。换用新密钥会使已发出的所有链接失效。",
     "Download links unavailable": "下载链接暂不可用",

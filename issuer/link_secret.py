@@ -149,8 +149,27 @@ def _read(keys: KeyStore, path: Path) -> bytes:
         ) from None
 
 
-def _create(keys: KeyStore, path: Path) -> bytes:
+def replace_link_secret(keys: KeyStore) -> bytes:
+    """Write a new link secret over the old one (or in place of a lost one) and use it from now on.
+
+    Every link made with the old secret stops working: only
+    :func:`issuer.download_links.reset_links` calls this, inside the transaction that gives
+    every certificate its new link. Another process keeps the secret it already read until it
+    restarts.
+    """
+    path = keys.directory / FILE_NAME
     secret = os.urandom(SECRET_BYTES)
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        write_atomically(path, _document(keys, secret), durable=True)
+    except OSError as exc:
+        raise _cannot_write(path, exc) from None
+    with _lock:
+        _secrets[keys] = secret
+    return secret
+
+
+def _document(keys: KeyStore, secret: bytes) -> bytes:
     document = {
         "version": FORMAT_VERSION,
         "type": FILE_TYPE,
@@ -158,20 +177,28 @@ def _create(keys: KeyStore, path: Path) -> bytes:
         "created": datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
         **keys.seal(secret, _AAD).members(),
     }
-    data = (json.dumps(document, indent=2) + "\n").encode("utf-8")
+    return (json.dumps(document, indent=2) + "\n").encode("utf-8")
+
+
+def _cannot_write(path: Path, exc: OSError) -> KeyStoreError:
+    return KeyStoreError(
+        "io-error",
+        t(
+            "Cannot write the download-link secret {path}: {reason}.",
+            path=str(path),
+            reason=exc.strerror or type(exc).__name__,
+        ),
+    )
+
+
+def _create(keys: KeyStore, path: Path) -> bytes:
+    secret = os.urandom(SECRET_BYTES)
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         # Exclusive: fails if another process published its secret first; then that one is used.
-        write_atomically(path, data, durable=True, exclusive=True)
+        write_atomically(path, _document(keys, secret), durable=True, exclusive=True)
     except FileExistsError:
         return _read(keys, path)
     except OSError as exc:
-        raise KeyStoreError(
-            "io-error",
-            t(
-                "Cannot write the download-link secret {path}: {reason}.",
-                path=str(path),
-                reason=exc.strerror or type(exc).__name__,
-            ),
-        ) from None
+        raise _cannot_write(path, exc) from None
     return secret

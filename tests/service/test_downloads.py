@@ -788,3 +788,36 @@ def test_only_the_pages_own_style_sheets_are_served(client: TestClient) -> None:
     for name in ("nope.css", "..%2Fapp.py", ".hidden.css", "download.css.map"):
         assert client.get(f"/c/static/{name}").status_code == 404
     assert {"download.css"} == STATIC_NAMES
+
+
+def test_a_lost_secret_is_recovered_by_a_new_one_and_new_links_for_all(
+    service: Service, issued: list[IssuedCredential], client: TestClient, tmp_path: Path
+) -> None:
+    old = {number: path(link.download_url) for number, link in links(service).items()}
+    (service.settings.keys_dir / FILE_NAME).unlink()  # lost, no backup
+    env = cli_env(service)
+    refused = CliRunner().invoke(cli, ["new-link-secret", "--reason", "secret lost"], env=env, input="n\n")
+    assert refused.exit_code != 0  # asked, and said no: nothing changed
+    assert not (service.settings.keys_dir / FILE_NAME).exists()
+    result = CliRunner().invoke(
+        cli, ["new-link-secret", "--reason", "secret lost in a disk failure", "--yes"], env=env
+    )
+    assert result.exit_code == 0, result.output
+    assert f"{len(old)} download link(s) replaced" in result.output
+    assert (service.settings.keys_dir / FILE_NAME).stat().st_mode & 0o777 == 0o600
+    fresh = make_service(service.settings.database_url, service.settings.keys_dir)
+    try:
+        new = {number: path(link.download_url) for number, link in links(fresh).items()}
+        with TestClient(create_app(service=fresh), base_url=BASE) as fresh_client:
+            for number, old_path in old.items():
+                assert new[number] != old_path
+                assert fresh_client.get(old_path).status_code == 404
+            assert fresh_client.get(new[issued[0].certificate_number]).status_code == 200
+        with transaction(fresh.engine, write=False) as session:
+            entry = session.exec(select(AuditEntry).where(AuditEntry.action == "link-secret.reset")).one()
+        assert entry.details["reason"] == "secret lost in a disk failure"
+        assert entry.details["links"] == len(old)
+        seed_more = issue_programme(fresh, CODE, actor="registrar")  # issuing is not blocked
+        assert seed_more.issued == []  # everyone already has a certificate; nothing failed
+    finally:
+        fresh.close()
