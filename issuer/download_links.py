@@ -210,9 +210,8 @@ def links_for(service: Service, credentials: Sequence[Credential]) -> dict[str, 
                     )
                     .values(download_token_hash=hashed)
                 )
-                if (
-                    cast(CursorResult[Any], result).rowcount == 0
-                ):  # regenerated meanwhile: the stored version's link
+                regenerated_meanwhile = cast(CursorResult[Any], result).rowcount == 0
+                if regenerated_meanwhile:  # the link of the version stored now
                     current = session.get(Credential, credential_id)
                     if current is not None:
                         session.refresh(current)
@@ -228,6 +227,15 @@ def link_for(service: Service, reference: str) -> str:
     return links_for(service, [credential])[credential.certificate_number]
 
 
+def _next_link(session: Session, secret: bytes, credential: Credential) -> str:
+    """Move ``credential`` to its next link version (the old link stops working); its new token."""
+    credential.download_link_version += 1
+    token = download_token(secret, credential.credential_id, credential.download_link_version)
+    credential.download_token_hash = token_hash(token)
+    session.add(credential)
+    return token
+
+
 def regenerate_link(service: Service, reference: str, *, actor: str, reason: str) -> str:
     """Give a certificate a new download link; the old one stops working. Audited with the reason."""
     if not reason.strip():
@@ -237,10 +245,7 @@ def regenerate_link(service: Service, reference: str, *, actor: str, reason: str
     with transaction(service.engine) as session:
         secret = _secret(service, session)
         credential = find_credential(session, reference, for_update=True)
-        credential.download_link_version += 1
-        token = download_token(secret, credential.credential_id, credential.download_link_version)
-        credential.download_token_hash = token_hash(token)
-        session.add(credential)
+        token = _next_link(session, secret, credential)
         audit.record(
             session,
             actor=actor,
@@ -261,8 +266,8 @@ def reset_links(service: Service, *, actor: str, reason: str) -> int:
 
     For a lost secret file with no backup (then issuing and exporting refuse to go on), or a
     secret that leaked. One transaction updates every stored hash and writes the audit entry;
-    the new secret file is written inside it, just before the commit, so a failure leaves the
-    old links as they were (rerun the command). Returns how many links were replaced. Running
+    the new secret file is written inside it, before the hashes, so a failure before the commit
+    leaves the database's links as they were (rerun the command to match them to the file). Returns how many links were replaced. Running
     service processes keep the old secret in memory: restart them afterwards.
     """
     if not reason.strip():
@@ -276,10 +281,7 @@ def reset_links(service: Service, *, actor: str, reason: str) -> int:
         except KeyStoreError as error:
             raise _unavailable(error) from None
         for credential in credentials:
-            credential.download_link_version += 1
-            token = download_token(secret, credential.credential_id, credential.download_link_version)
-            credential.download_token_hash = token_hash(token)
-            session.add(credential)
+            _next_link(session, secret, credential)
         audit.record(
             session,
             actor=actor,

@@ -110,7 +110,7 @@ class Holding:
 
     credential: Credential
     view: CertificateView
-    outcome: str
+    outcome: str | None  # what a verifier says now; only the page itself asks (not its files)
 
     @property
     def revoked(self) -> bool:
@@ -191,14 +191,17 @@ def _not_found(request: Request, service: Service) -> HTMLResponse:
     return _render(request, service, "notice.html", 404, state="not-found")
 
 
-def _holding(service: Service, token: str) -> Holding | None:
+def _holding(service: Service, token: str, *, verify: bool = True) -> Holding | None:
+    """The credential behind ``token``; ``verify`` also asks the verifier for its status (the
+    page shows it). A file download only needs the stored revocation, not a whole verification."""
     with transaction(service.engine, write=False) as session:
         credential = find_by_token(session, token)
     if credential is None:
         return None
     document: Mapping[str, Any] = json.loads(credential.document)
     view = certificate_view(document)
-    return Holding(credential, view, verify_own_credential(service, credential.document).outcome)
+    outcome = verify_own_credential(service, credential.document).outcome if verify else None
+    return Holding(credential, view, outcome)
 
 
 def linkedin_url(view: CertificateView, language: str, verify_url: str) -> str:
@@ -265,7 +268,7 @@ def _download(name: str, suffix: str, media_type: str, make: Callable[[Service, 
 
     def route(token: str, request: Request) -> Response:
         service = _service(request)
-        holding = _holding(service, token)
+        holding = _holding(service, token, verify=False)
         if holding is None:
             return _not_found(request, service)
         if holding.revoked:

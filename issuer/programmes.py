@@ -24,7 +24,7 @@ from .i18n import t
 from .identity import get_institution, get_or_create_college
 from .models import College, Course, Credential, Programme
 from .policy import check_programme
-from .programme_file import ProgrammeSpec
+from .programme_file import ProgrammeFileError, ProgrammeSpec, parse_programme_file
 from .service import Service
 
 
@@ -44,6 +44,20 @@ def _micro_major_from_spec(service: Service, spec: ProgrammeSpec, college: Colle
         industry_field=field,
         achievement_id=service.achievement_id(spec.code),
     )
+
+
+def import_programme_file(service: Service, data: bytes, name: str, *, actor: str) -> list[Programme]:
+    """Import an uploaded definition file (API and console); every problem of the file is one
+    422 problem listing them all, and then nothing is imported."""
+    try:
+        specs = parse_programme_file(data, name)
+    except ProgrammeFileError as exc:
+        raise invalid(
+            t("The programme file cannot be imported"),
+            t("{file}: {count} problem(s); nothing was imported.", file=name, count=len(exc.problems)),
+            [ErrorItem(message, path) for path, message in exc.problems],
+        ) from None
+    return import_programmes(service, specs, actor=actor)
 
 
 def import_programmes(service: Service, specs: list[ProgrammeSpec], *, actor: str) -> list[Programme]:

@@ -89,10 +89,17 @@ def _key(service: ServiceDep, fragment: str) -> SigningKey:
     return key
 
 
-@router.get("/{fragment}/compromised")
-def compromised_confirm(fragment: str, request: Request, service: ServiceDep, user: UserDep) -> Response:
-    user.principal.require("keys")
-    key = _key(service, fragment)
+def _compromised_page(
+    request: Request,
+    service: ServiceDep,
+    user: UserDep,
+    key: SigningKey,
+    *,
+    error: ServiceError | None = None,
+    affected: list[str] | None = None,
+    status: int = 200,
+) -> Response:
+    """The "report a compromised key" page: the confirmation form, its error, or the outcome."""
     return page(
         request,
         service,
@@ -100,10 +107,17 @@ def compromised_confirm(fragment: str, request: Request, service: ServiceDep, us
         "keys_compromised.html",
         nav="keys",
         key=key,
-        signed=_signed_counts(service).get(key.id or 0, 0),
-        error=None,
-        affected=None,
+        signed=len(affected) if affected is not None else _signed_counts(service).get(key.id or 0, 0),
+        error=error,
+        affected=affected,
+        status=status,
     )
+
+
+@router.get("/{fragment}/compromised")
+def compromised_confirm(fragment: str, request: Request, service: ServiceDep, user: UserDep) -> Response:
+    user.principal.require("keys")
+    return _compromised_page(request, service, user, _key(service, fragment))
 
 
 @router.post("/{fragment}/compromised")
@@ -124,26 +138,5 @@ def compromised(
             service, key.fragment, note=field(posted, "note")[:500], actor=user.principal.username
         )
     except ServiceError as exc:
-        return page(
-            request,
-            service,
-            user,
-            "keys_compromised.html",
-            nav="keys",
-            key=key,
-            signed=_signed_counts(service).get(key.id or 0, 0),
-            error=exc,
-            affected=None,
-            status=exc.status,
-        )
-    return page(
-        request,
-        service,
-        user,
-        "keys_compromised.html",
-        nav="keys",
-        key=marked,
-        signed=len(affected),
-        error=None,
-        affected=affected,
-    )
+        return _compromised_page(request, service, user, key, error=exc, status=exc.status)
+    return _compromised_page(request, service, user, marked, affected=affected)

@@ -25,12 +25,11 @@ from starlette.responses import Response
 from ..api.deps import ServiceDep
 from ..api.routes import programmes as programmes_api
 from ..db import transaction
-from ..errors import ErrorItem, ServiceError, invalid
+from ..errors import ServiceError, invalid
 from ..i18n import IssuerText, t
 from ..models import College, Credential, Enrolment, Programme
 from ..policy import PROGRAMME_RULES, PolicyFinding, check_programme
-from ..programme_file import ProgrammeFileError, parse_programme_file
-from ..programmes import get_programme, import_programmes, micro_major
+from ..programmes import get_programme, import_programme_file, import_programmes, micro_major
 from .forms import (
     ProgrammeForm,
     check_policy,
@@ -253,15 +252,7 @@ async def import_file(request: Request, service: ServiceDep, user: UserDep, post
     upload = posted.get("file")
     try:
         data, name = await read_upload(upload)
-        try:
-            specs = parse_programme_file(data, name)
-        except ProgrammeFileError as exc:
-            raise invalid(
-                t("The programme file cannot be imported"),
-                t("{file}: {count} problem(s); nothing was imported.", file=name, count=len(exc.problems)),
-                [ErrorItem(message, path) for path, message in exc.problems],
-            ) from None
-        saved = import_programmes(service, specs, actor=user.principal.username)
+        saved = import_programme_file(service, data, name, actor=user.principal.username)
     except ServiceError as exc:
         return page(
             request,

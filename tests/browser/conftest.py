@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 import uvicorn
+from fastapi import FastAPI
 from loopback_issuer import LoopbackIssuer
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
@@ -41,38 +42,48 @@ SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 PHONE = {"width": 390, "height": 844}
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
         return port
 
 
-class VerifierServer:
-    """The verifier app under uvicorn in a background thread."""
+class ServerThread:
+    """An ASGI app under uvicorn in a daemon thread, on a loopback port."""
 
-    def __init__(self, config: VerifierConfig) -> None:
-        self.port = _free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        server_config = uvicorn.Config(
-            create_verifier_app(config),
-            host="127.0.0.1",
-            port=self.port,
-            log_level="warning",
-            access_log=False,
-        )
-        self._server = uvicorn.Server(server_config)
+    def __init__(self, app: FastAPI, port: int) -> None:
+        self.base = f"http://127.0.0.1:{port}"
+        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+        self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, daemon=True)
         self._thread.start()
         deadline = time.monotonic() + 15
         while not self._server.started:
             if time.monotonic() > deadline:
-                raise RuntimeError("the verifier did not start")
+                raise RuntimeError(f"the server on {self.base} did not start")
             time.sleep(0.02)
 
     def stop(self) -> None:
         self._server.should_exit = True
         self._thread.join(timeout=10)
+
+
+class VerifierServer(ServerThread):
+    """The standalone verifier app, served on a free port."""
+
+    def __init__(self, config: VerifierConfig) -> None:
+        super().__init__(create_verifier_app(config), free_port())
+
+
+def launched_chromium() -> Iterator[Browser]:
+    """Debian's chromium, headless (never a downloaded browser)."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"chromium not found at {CHROMIUM}: run scripts/setup-system")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        yield browser
+        browser.close()
 
 
 @pytest.fixture(scope="session")

@@ -17,19 +17,13 @@ The browser is Debian's chromium (never a downloaded one). Screenshots are writt
 
 from __future__ import annotations
 
-import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
-from fastapi import FastAPI
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page
 
 from issuer import accounts
 from issuer.app import create_app
@@ -45,50 +39,13 @@ from verifier.fetch import HttpFetcher
 from verifier.web import create_verifier_app
 from verifier.web_config import VerifierConfig
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-LAUNCH_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
+from .conftest import SCREENSHOTS, ServerThread, free_port
+
 LAPTOP = {"width": 1366, "height": 768}
 PASSPHRASE = "TEST-passphrase-not-secret"  # noqa: S105 - test material
 REGISTRAR, ADMIN = "registrar", "admin"
 PASSWORD = "correct horse battery staple"  # noqa: S105 - test material
 POLICY = "ustb-2024"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-class ServerThread:
-    """An ASGI app under uvicorn in a daemon thread, on a loopback port."""
-
-    def __init__(self, app: FastAPI, port: int) -> None:
-        self.base = f"http://127.0.0.1:{port}"
-        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + 15
-        while not self._server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"the server on {self.base} did not start")
-            time.sleep(0.02)
-
-    def stop(self) -> None:
-        self._server.should_exit = True
-        self._thread.join(timeout=10)
 
 
 @dataclass
@@ -155,16 +112,6 @@ def running_sites(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sites]:
     console.stop()
     fetcher.close()
     service.close()
-
-
-def launched_chromium() -> Iterator[Browser]:
-    """Debian's chromium, headless."""
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"chromium not found at {CHROMIUM}: run scripts/setup-system")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        yield browser
-        browser.close()
 
 
 class Visitor:

@@ -19,7 +19,8 @@ from playwright.sync_api import Browser, expect
 
 from issuer.demo import PROGRAMME_FILE, cohort_csv
 
-from .console_support import Sites, Visitor, launched_chromium, running_sites, visitor
+from .conftest import launched_chromium
+from .console_support import Sites, Visitor, running_sites, visitor
 
 CODE = "WZY-PM-2024"
 TIMEOUT = 60_000

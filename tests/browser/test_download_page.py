@@ -26,7 +26,8 @@ from issuer.public_verifier import verify_own_credential
 from issuer.revocation import REVOKE, SUSPEND, change_status
 from verifier.extract import extract
 
-from .console_support import SCREENSHOTS, Sites, launched_chromium, running_sites
+from .conftest import SCREENSHOTS, launched_chromium
+from .console_support import Sites, running_sites
 
 CODE = "WZY-PM-2024"
 PHONE: ViewportSize = {"width": 390, "height": 844}

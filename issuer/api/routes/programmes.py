@@ -10,12 +10,11 @@ from pydantic import BaseModel
 from ...accounts import Principal
 from ...cohorts import approve, import_records, preview
 from ...db import transaction
-from ...errors import ErrorItem, ServiceError, invalid
+from ...errors import ServiceError, invalid
 from ...i18n import t
 from ...issuance import issue_programme
 from ...models import College, Programme
-from ...programme_file import ProgrammeFileError, parse_programme_file
-from ...programmes import courses_of, get_programme, import_programmes, list_programmes
+from ...programmes import courses_of, get_programme, import_programme_file, list_programmes
 from ..deps import LanguageDep, ServiceDep, scope
 
 router = APIRouter(prefix="/api/programmes", tags=["programmes"])
@@ -121,15 +120,7 @@ async def import_definitions(
     file: UploadFile | None = None,
 ) -> list[dict[str, Any]]:
     data, name = await read_upload(request, file)
-    try:
-        specs = parse_programme_file(data, name)
-    except ProgrammeFileError as exc:
-        raise invalid(
-            t("The programme file cannot be imported"),
-            t("{file}: {count} problem(s); nothing was imported.", file=name, count=len(exc.problems)),
-            [ErrorItem(message, path) for path, message in exc.problems],
-        ) from None
-    saved = import_programmes(service, specs, actor=principal.username)
+    saved = import_programme_file(service, data, name, actor=principal.username)
     return [{"code": p.code} for p in saved]
 
 
