@@ -30,6 +30,7 @@ from .canonical import canonize_jcs
 from .contexts import VC_V1, VC_V2, DocumentLoader, default_store
 from .i18n import t
 from .memo import Memo, content_key
+from .pinned_expansion import PinnedExpander, Unsupported
 from .problems import (
     DATA_LOSS_DETECTION_ERROR,
     MALFORMED_VALUE_ERROR,
@@ -276,6 +277,41 @@ def expand(document: Mapping[str, Any], loader: DocumentLoader | None = None) ->
 
 
 def _expand(document: Mapping[str, Any], loader: DocumentLoader | None) -> list[Any]:
+    fast = _expand_pinned(document, loader)
+    if fast is not None:
+        # Lossless by construction: the fast path keeps every value and checked every IRI and
+        # language tag as it went, or it gave up (tests hold it to the checks below).
+        return fast
+    expanded = _expand_general(document, loader)
+    _check_expanded(expanded)
+    shown = _count_compact_values(document)
+    signed = _count_expanded_values(expanded)
+    if shown != signed:
+        raise fail(
+            DATA_LOSS_DETECTION_ERROR,
+            t("Unsigned content"),
+            t(
+                "{count} value(s) in the document would not be covered by the signature "
+                "(JSON-LD expansion drops them).",
+                count=shown - signed,
+            ),
+        )
+    return expanded
+
+
+def _expand_pinned(document: Mapping[str, Any], loader: DocumentLoader | None) -> list[Any] | None:
+    """The fast expander's result, or ``None`` when the document needs pyld's general algorithm."""
+    options = {**_options(loader), "isFrame": False, "keepFreeFloatingNodes": False}
+    try:
+        return PinnedExpander(
+            _Processor(), options, accept_iri=_is_iri_or_blank, accept_language=_is_language_tag
+        ).expand(document)
+    except (Unsupported, jsonld.JsonLdError):
+        return None  # pyld decides: the same result, or the error with its message
+
+
+def _expand_general(document: Mapping[str, Any], loader: DocumentLoader | None) -> list[Any]:
+    """pyld's expansion, failing on any property it drops."""
     dropped: list[str] = []
     try:
         processor = _Processor(on_property_dropped=dropped.append)
@@ -290,19 +326,6 @@ def _expand(document: Mapping[str, Any], loader: DocumentLoader | None) -> list[
                 "The property {name} is not defined by the document's contexts, so it would "
                 "not be covered by the signature.",
                 name=dropped[0],
-            ),
-        )
-    _check_expanded(expanded)
-    shown = _count_compact_values(document)
-    signed = _count_expanded_values(expanded)
-    if shown != signed:
-        raise fail(
-            DATA_LOSS_DETECTION_ERROR,
-            t("Unsigned content"),
-            t(
-                "{count} value(s) in the document would not be covered by the signature "
-                "(JSON-LD expansion drops them).",
-                count=shown - signed,
             ),
         )
     return expanded
@@ -326,6 +349,10 @@ def _is_iri_or_blank(value: object) -> bool:
     return isinstance(value, str) and (value.startswith("_:") or bool(_ABSOLUTE_IRI.match(value)))
 
 
+def _is_language_tag(value: object) -> bool:
+    return isinstance(value, str) and bool(_LANGUAGE_TAG.match(value))
+
+
 def _check_expanded(node: Any) -> None:
     if isinstance(node, list):
         for item in node:
@@ -338,7 +365,7 @@ def _check_expanded(node: Any) -> None:
         if datatype is not None and datatype != "@json" and not _is_iri_or_blank(datatype):
             raise _relative(datatype)
         language = node.get("@language")
-        if language is not None and not _LANGUAGE_TAG.match(language):
+        if language is not None and not _is_language_tag(language):
             raise fail(
                 DATA_LOSS_DETECTION_ERROR,
                 t("Bad language tag"),
