@@ -25,6 +25,9 @@ MAX_DEPTH = 32
 MAX_VALUES = 20_000
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+#: A JSON escape that may decode to a surrogate (or an escaped backslash before "ud8…": then
+#: every string is searched, which is only slower).
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 def _reject_constant(name: str) -> Any:
@@ -79,40 +82,67 @@ def parse_json(
             t("Not valid JSON"),
             t("The document is not valid JSON: {reason}.", reason=str(exc)),
         ) from None
-    check_json_limits(value, max_depth=max_depth, max_values=max_values)
+    strings_checked = _SURROGATE_ESCAPE.search(text) is None
+    check_json_limits(value, max_depth=max_depth, max_values=max_values, strings_checked=strings_checked)
     return value
 
 
-def check_json_limits(value: Any, *, max_depth: int = MAX_DEPTH, max_values: int = MAX_VALUES) -> None:
-    """Check depth, value count and Unicode validity of an already-parsed JSON value."""
-    count = 0
-    stack: list[tuple[Any, int]] = [(value, 1)]
+def check_json_limits(
+    value: Any,
+    *,
+    max_depth: int = MAX_DEPTH,
+    max_values: int = MAX_VALUES,
+    strings_checked: bool = False,
+) -> None:
+    """Check depth, value count and Unicode validity of an already-parsed JSON value.
+
+    ``strings_checked``: the caller knows no string can hold a lone surrogate (the JSON text it
+    was parsed from has no ``\\uD800``–``\\uDFFF`` escape), so strings need not be searched.
+    """
+    if isinstance(value, str):
+        _check_string(value)
+    elif isinstance(value, float):
+        _check_number(value)
+    count = 1
+    stack: list[tuple[Any, int]] = [(value, 1)] if isinstance(value, dict | list) else []
     while stack:
         item, depth = stack.pop()
-        count += 1
+        if isinstance(item, dict):
+            children: Any = item.values()
+            if not strings_checked:
+                for key in item:
+                    _check_string(key)
+        else:
+            children = item
+        if not children:
+            continue
+        count += len(children)
         if count > max_values:
             raise fail(
                 PARSING_ERROR,
                 t("Document too large"),
                 t("The JSON has more than {limit:,} values.", limit=max_values),
             )
-        if depth > max_depth:
+        if depth >= max_depth:
             raise fail(
                 PARSING_ERROR,
                 t("Nested too deeply"),
                 t("The JSON is nested more than {limit} levels deep.", limit=max_depth),
             )
-        if isinstance(item, dict):
-            for key, child in item.items():
-                _check_string(key)
+        for child in children:
+            if isinstance(child, str):
+                if not strings_checked:
+                    _check_string(child)
+            elif isinstance(child, dict | list):
                 stack.append((child, depth + 1))
-        elif isinstance(item, list):
-            stack.extend((child, depth + 1) for child in item)
-        elif isinstance(item, str):
-            _check_string(item)
-        elif isinstance(item, float) and not math.isfinite(item):
-            # 1e999 parses to inf; NaN may come from a caller that built the value itself.
-            raise fail(PARSING_ERROR, t("Not valid JSON"), t("A number is out of range (NaN or infinite)."))
+            elif isinstance(child, float):
+                _check_number(child)
+
+
+def _check_number(number: float) -> None:
+    if not math.isfinite(number):
+        # 1e999 parses to inf; NaN may come from a caller that built the value itself.
+        raise fail(PARSING_ERROR, t("Not valid JSON"), t("A number is out of range (NaN or infinite)."))
 
 
 def _check_string(text: str) -> None:
