@@ -55,13 +55,26 @@ def iri_term(value: str) -> str:
     return "<" + value.translate(_IRI_ESCAPES) + ">"
 
 
+_VOCABULARY_TERMS: dict[str, str] = {}
+
+
+def vocabulary_term(value: str) -> str:
+    """:func:`iri_term` for IRIs that recur in every document (predicates, classes, datatypes)."""
+    found = _VOCABULARY_TERMS.get(value)
+    if found is None:
+        if len(_VOCABULARY_TERMS) > 10_000:
+            _VOCABULARY_TERMS.clear()  # predicates come from documents too: stay bounded
+        found = _VOCABULARY_TERMS[value] = iri_term(value)
+    return found
+
+
 def literal_term(value: str, datatype: str = XSD_STRING, language: str | None = None) -> str:
     """A literal in canonical N-Quads form (xsd:string implicit, langString as ``@lang``)."""
     text = '"' + value.translate(_LITERAL_ESCAPES) + '"'
     if datatype == RDF_LANGSTRING:
         return f"{text}@{language}"
     if datatype != XSD_STRING:
-        return f"{text}^^{iri_term(datatype)}"
+        return f"{text}^^{vocabulary_term(datatype)}"
     return text
 
 
@@ -177,8 +190,14 @@ class _Canonicalizer:
             return cached
         lines = []
         for quad in self.blank_to_quads[node]:
-            relabel = {t: ("_:a" if t == node else "_:z") for t in (quad.s, quad.o, quad.g) if _is_blank(t)}
-            lines.append(quad.line(relabel))
+            s, o, g = quad.s, quad.o, quad.g
+            s = ("_:a" if s == node else "_:z") if s[:2] == "_:" else s
+            o = ("_:a" if o == node else "_:z") if o[:2] == "_:" else o
+            if g:
+                g = ("_:a" if g == node else "_:z") if g[:2] == "_:" else g
+                lines.append(f"{s} {quad.p} {o} {g} .\n")
+            else:
+                lines.append(f"{s} {quad.p} {o} .\n")
         lines.sort()
         result = self._hash("".join(lines))
         self.first_degree[node] = result
@@ -254,7 +273,7 @@ class _Canonicalizer:
     def run(self) -> str:
         for quad in self.quads:
             for term in (quad.s, quad.o, quad.g):
-                if _is_blank(term):
+                if term[:2] == "_:":
                     entries = self.blank_to_quads.setdefault(term, [])
                     if not entries or entries[-1] is not quad:
                         entries.append(quad)

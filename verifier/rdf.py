@@ -19,11 +19,12 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from .canonical import Quad, canonize_jcs, iri_term, literal_term
+from .canonical import Quad, canonize_jcs, iri_term, literal_term, vocabulary_term
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 XSD = "http://www.w3.org/2001/XMLSchema#"
-_RDF_TYPE = iri_term(RDF + "type")
+_RDF_TYPE_IRI = RDF + "type"
+_RDF_TYPE = iri_term(_RDF_TYPE_IRI)
 _RDF_FIRST = iri_term(RDF + "first")
 _RDF_REST = iri_term(RDF + "rest")
 _RDF_NIL = iri_term(RDF + "nil")
@@ -62,7 +63,7 @@ class _Converter:
         return self.blank(identifier) if identifier.startswith("_:") else iri_term(identifier)
 
     def emit(self, s: str, predicate: str, o: str, g: str) -> None:
-        self.quads.append(Quad(s, iri_term(predicate), o, g, predicate))
+        self.quads.append(Quad(s, vocabulary_term(predicate), o, g, predicate))
 
     def node(self, node: Mapping[str, Any], graph: str) -> str:
         """Emit the quads of a node object in ``graph``; return its subject term."""
@@ -73,7 +74,8 @@ class _Converter:
                 if isinstance(member, dict):
                     self.node(member, subject)
         for type_ in node.get("@type", []):
-            self.quads.append(Quad(subject, _RDF_TYPE, self.subject(type_), graph, RDF + "type"))
+            type_term = self.blank(type_) if type_.startswith("_:") else vocabulary_term(type_)
+            self.quads.append(Quad(subject, _RDF_TYPE, type_term, graph, _RDF_TYPE_IRI))
         for prop, objects in node.items():
             if prop in _KEYWORDS_WITHOUT_TRIPLES or prop.startswith("_:"):
                 continue  # blank-node predicates are generalized RDF, which is not produced
