@@ -15,6 +15,9 @@ Fetcher`:
   is served marked ``stale`` with a note saying why — the behaviour of ``stale-if-error``
   (RFC 5861 §4), which the verifier, as the end client, chooses for itself and always discloses.
 * **Offline**: no request at all; any cached copy is served, with its age and a note.
+* **Cache only, for now** (:func:`cache_only`): a fresh entry is served as usual; anything that
+  would need a request raises :class:`NetworkNeeded` instead, so a web server can verify on its
+  event loop when everything is cached and move to a worker thread only when it must wait.
 
 Entries live in memory (a bounded LRU, the layer a long-running web service reads) and, when a
 directory is given, on disk: one file per URL named by the SHA-256 of the URL, written to a
@@ -27,6 +30,7 @@ a full or read-only disk only costs the cache, never the verification.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import hashlib
 import json
 import os
@@ -57,6 +61,33 @@ MAX_HEURISTIC_FRESHNESS = timedelta(hours=1)
 
 _FORMAT = 1
 _ENTRY_SUFFIX = ".entry"
+_CACHE_ONLY: contextvars.ContextVar[bool] = contextvars.ContextVar("microcred_cache_only", default=False)
+
+
+class NetworkNeeded(BaseException):
+    """Raised inside :func:`cache_only` where a document would have to be requested.
+
+    A ``BaseException``: a verification check turns every ``Exception`` into a failed check,
+    and this must instead abandon the whole verification, to be run again where it may wait.
+    """
+
+
+@contextlib.contextmanager
+def cache_only() -> Iterator[None]:
+    """Within this block (this thread or task), a request raises :class:`NetworkNeeded`."""
+    token = _CACHE_ONLY.set(True)
+    try:
+        yield
+    finally:
+        _CACHE_ONLY.reset(token)
+
+
+def require_network(url: str) -> None:
+    """Call before any blocking retrieval: raises :class:`NetworkNeeded` inside :func:`cache_only`."""
+    if _CACHE_ONLY.get():
+        raise NetworkNeeded(url)
+
+
 _KEPT_HEADERS = ("content-type", "etag", "last-modified")
 
 
@@ -421,6 +452,7 @@ class HttpCache:
             return entry.response(stale=not entry.is_fresh(now), note=self._offline_note)
         if entry is not None and entry.is_fresh(self._clock()):
             return entry.response()
+        require_network(url)
         with self._lock_for(url):
             # Another thread may have refreshed it while this one waited.
             entry = self.cached(url)

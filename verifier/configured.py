@@ -27,7 +27,7 @@ from types import TracebackType
 from typing import Any
 
 from .bundle import Bundle, RecordingFetcher
-from .cache import HttpCache
+from .cache import HttpCache, require_network
 from .datetimes import utc_now
 from .dids import DIDResolver
 from .fetch import Fetcher, FetchResponse, HttpFetcher
@@ -126,6 +126,7 @@ class _LocalFirst:
         self.inner = inner
 
     def __call__(self, url: str, *, accept: str) -> FetchResponse:
+        require_network(url)  # the service's own documents come from its database: I/O too
         response = self.local(url)
         return response if response is not None else self.inner(url, accept=accept)
 
@@ -174,6 +175,8 @@ class ConfiguredVerifier:
         self._loopback_http = settings.allow_local_http or self.cache.offline
         self._recorder = RecordingFetcher(self.cache) if record_requests else None
         self.fetch: Fetcher = self._recorder or self.cache
+        #: Whether some documents come from the hosting service's database (never cached).
+        self.has_local_documents = local is not None
         if local is not None:
             self.fetch = _LocalFirst(local, self.fetch)
         self.status_lists = StatusListSource(fetch=self.fetch)

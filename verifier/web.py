@@ -260,7 +260,8 @@ def _html(content: str, status: int = 200) -> HTMLResponse:
 def verifier_router(config: VerifierConfig) -> APIRouter:
     """The verifier's routes, for :func:`create_verifier_app` or another app to include."""
     service = VerifierService(config)
-    slots = VerificationSlots(config.concurrency)
+    # A service serving its own documents from its database: that read would block the loop.
+    slots = VerificationSlots(config.concurrency, inline=not config.verifier.has_local_documents)
     router = APIRouter(tags=["verify"])
 
     @router.get("/verify", response_class=HTMLResponse, summary="The verify page")

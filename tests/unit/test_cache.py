@@ -26,7 +26,9 @@ from verifier.cache import (
     DiskStore,
     HttpCache,
     MemoryStore,
+    NetworkNeeded,
     cache_control,
+    cache_only,
     cache_policy,
 )
 from verifier.configured import ConfiguredVerifier, VerifierSettings
@@ -181,6 +183,52 @@ def test_offline_needs_no_fetcher(tmp_path: Path) -> None:
     assert cache.offline
     with pytest.raises(FetchError, match="not in the offline cache"):
         cache("https://example.org/x", accept=ACCEPT)
+
+
+def test_cache_only_serves_fresh_entries_and_signals_before_any_request(
+    site: Site, fetcher: HttpFetcher, tmp_path: Path
+) -> None:
+    """What lets a server verify on its event loop: no request can start inside cache_only."""
+    site.put("/did.json", {"id": "x"}, Cache_Control="max-age=60")
+    clock = Clock()
+    cache = _cache(fetcher, tmp_path, clock)
+    with cache_only(), pytest.raises(NetworkNeeded):
+        cache(site.url("/did.json"), accept=ACCEPT)  # not cached yet
+    assert site.requests == []
+    cache(site.url("/did.json"), accept=ACCEPT)
+    with cache_only():
+        assert json.loads(cache(site.url("/did.json"), accept=ACCEPT).content) == {"id": "x"}
+    clock.advance(seconds=61)
+    with cache_only(), pytest.raises(NetworkNeeded):
+        cache(site.url("/did.json"), accept=ACCEPT)  # stale: it would revalidate
+    assert len(site.requests) == 1
+    # Outside the block, and offline (which never requests anything), nothing changes.
+    assert not cache(site.url("/did.json"), accept=ACCEPT).stale
+    offline = _cache(fetcher, tmp_path, clock, offline=True)
+    clock.advance(days=3)
+    with cache_only():
+        assert offline(site.url("/did.json"), accept=ACCEPT).stale
+    assert len(site.requests) == 2
+
+
+def test_network_needed_is_not_swallowed_by_a_check(tmp_path: Path) -> None:
+    """Checks turn exceptions into failed checks; this signal must abandon the whole verification."""
+    requested: list[str] = []
+
+    def network(url: str, *, accept: str) -> FetchResponse:
+        requested.append(url)
+        raise FetchError(t("unreachable"))
+
+    cache = _cache(network, tmp_path, Clock())
+    with cache_only(), pytest.raises(NetworkNeeded) as raised:
+        verify_credential(golden_signed(), now=NOW, status_lists=StatusListSource(fetch=cache))
+    assert str(raised.value) == STATUS_URL
+    assert requested == []
+    result = verify_credential(golden_signed(), now=NOW, status_lists=StatusListSource(fetch=cache))
+    assert requested == [STATUS_URL]  # outside the block the same verification asks, and says so
+    status = result.check("status")
+    assert status is not None
+    assert status.status.value == "unknown"
 
 
 def test_no_store_is_never_stored(site: Site, fetcher: HttpFetcher, tmp_path: Path) -> None:
@@ -399,3 +447,21 @@ def test_settings_come_from_the_environment_and_flags_win(tmp_path: Path) -> Non
     offline = ConfiguredVerifier(VerifierSettings(cache_dir=tmp_path, offline=True))
     assert offline.offline
     offline.close()
+
+
+def test_a_services_own_documents_count_as_a_request(tmp_path: Path) -> None:
+    """The issuer app serves its DID document and status lists from its database: I/O, so a
+    verification reading them cannot run on the event loop."""
+    served: list[str] = []
+
+    def local(url: str) -> FetchResponse | None:
+        served.append(url)
+        return None
+
+    settings = VerifierSettings(offline=True, cache_dir=tmp_path)
+    verifier = ConfiguredVerifier(settings, local=local)
+    assert verifier.has_local_documents
+    assert not ConfiguredVerifier(settings).has_local_documents
+    with cache_only(), pytest.raises(NetworkNeeded):
+        verifier.fetch("https://issuer.example/.well-known/did.json", accept=ACCEPT)
+    assert served == []
