@@ -27,6 +27,7 @@ a long course list continues on further pages with the header repeated.
 
 from __future__ import annotations
 
+import atexit
 import gc
 import io
 import itertools
@@ -320,6 +321,14 @@ def _collector_paused() -> Iterator[None]:
     allocations that would trigger it are not counted). Memory grew by 0.7 MiB per certificate
     (``bench/render_pdf.py``, RSS after 200 renders). A full collection after every
     :data:`_FULL_COLLECTION_EVERY`-th certificate keeps it flat and costs little of the gain.
+
+    A full collection walks every object of the process, and most of them live as long as it
+    does (modules, the renderer's fonts and stylesheets, a service's own state): 120 ms each,
+    here. After the process's first certificate they are collected once and frozen
+    (``gc.freeze``: left out of every later collection), which makes the full collections six
+    times cheaper and each certificate about 13 % faster (``bench/render_pdf.py``). A frozen
+    object is still freed when nothing refers to it; only a reference cycle among them that
+    becomes garbage later is never reclaimed, a bounded cost paid once per process.
     """
     if not gc.isenabled():
         yield
@@ -329,7 +338,13 @@ def _collector_paused() -> Iterator[None]:
         yield
     finally:
         gc.enable()
-        gc.collect(2 if next(_certificates_written) % _FULL_COLLECTION_EVERY == 0 else 0)
+        written = next(_certificates_written)
+        if written == 1:
+            gc.collect()
+            gc.freeze()
+            atexit.register(gc.unfreeze)  # the collection at exit sees everything again
+        else:
+            gc.collect(2 if written % _FULL_COLLECTION_EVERY == 0 else 0)
 
 
 #: zlib level of the embedded font programs, the credential and the other byte streams. pydyf

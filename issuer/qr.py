@@ -14,19 +14,21 @@ The data mask is the one ISO/IEC 18004 §7.8.3 selects (the lowest penalty score
 segno selects, found here about five times faster: segno scores each of the eight masked
 symbols module by module in Python (about 15 ms for a version 15 symbol, the largest single
 cost of a printed certificate after the page layout); :func:`_best_mask` scores whole rows and
-columns at once. The symbol is then made by segno with that mask, so it is bit for bit the one
-segno would have made on its own.
+columns at once. The symbol segno drew with mask 0 is then re-masked (the modules where the two
+masks differ flipped, the format information rewritten by segno), so it is bit for bit the one
+segno would have made on its own, without encoding the text twice.
 """
 
 from __future__ import annotations
 
+import copy
 import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 
 import segno
-from segno import consts
+from segno import consts, encoder
 
 from verifier.qr import PREFIX
 
@@ -55,10 +57,21 @@ def make_qr(text: str) -> segno.QRCode:
     # segno's type hints name one str, but its encoder takes a list of (content, mode) segments
     # (segno.encoder.prepare_data); that is how one symbol mixes modes.
     probe = segno.make_qr(segments, error=ERROR_LEVEL, boost_error=True, mask=0)  # type: ignore[arg-type]
-    mask = _best_mask(probe.matrix, int(probe.version))
+    version = int(probe.version)
+    mask = _best_mask(probe.matrix, version)
     if mask == 0:
         return probe
-    return segno.make_qr(segments, error=ERROR_LEVEL, boost_error=True, mask=mask)  # type: ignore[arg-type]
+    # Re-mask the probe rather than encode again: flip the data modules where the two masks
+    # differ and write the format information for the new mask (§7.9); the rest (codewords,
+    # function patterns, version information) does not depend on the mask.
+    matrix = tuple(bytearray(row) for row in probe.matrix)
+    for row, column in _mask_difference(version, mask):
+        matrix[row][column] ^= 1
+    encoder.add_format_info(matrix, version, consts.ERROR_MAPPING[probe.error.upper()], mask)  # type: ignore[no-untyped-call]
+    symbol = copy.copy(probe)
+    symbol.matrix = matrix
+    symbol.mask = mask
+    return symbol
 
 
 def qr_version(text: str) -> int:
@@ -132,9 +145,9 @@ def _rows_and_columns(grid: Sequence[Sequence[int]]) -> list[bytes]:
 
 
 @cache
-def _layout(version: int) -> _Layout:
+def _kinds(version: int) -> tuple[tuple[int, ...], ...]:
+    """Per module: 0 encoding region, 1 function pattern (§6.3), 2 format or version information."""
     size = 4 * version + 17
-    # 0 encoding region, 1 function pattern (§6.3), 2 format or version information (§7.9, §7.10)
     kind = [[0] * size for _ in range(size)]
     for top, left in ((0, 0), (0, size - 8), (size - 8, 0)):  # finder patterns and separators
         for i in range(top, top + 8):
@@ -157,6 +170,26 @@ def _layout(version: int) -> _Layout:
                 if (row, column) not in corners:
                     for i in range(row - 2, row + 3):
                         kind[i][column - 2 : column + 3] = [1] * 5
+    return tuple(tuple(row) for row in kind)
+
+
+@cache
+def _mask_difference(version: int, mask: int) -> tuple[tuple[int, int], ...]:
+    """The encoding-region modules (row, column) that mask ``mask`` inverts and mask 0 does not,
+    or the other way round."""
+    kind = _kinds(version)
+    return tuple(
+        (i, j)
+        for i, row in enumerate(kind)
+        for j, k in enumerate(row)
+        if k == 0 and _MASKS[mask](i, j) != _MASKS[0](i, j)
+    )
+
+
+@cache
+def _layout(version: int) -> _Layout:
+    size = 4 * version + 17
+    kind = _kinds(version)
     every = [[1] * size for _ in range(size)]
     line = (1 << size) - 1
     stride = size + _GAP

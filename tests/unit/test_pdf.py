@@ -567,3 +567,34 @@ def test_a_credential_without_english_or_study_period_prints_no_gaps(renderer: C
     assert "completedthemicro-majorin粉体材料智能制造(WZY-PM-2024)" in squeezed_text
     assert "修读示范科技大学" in squeezed_text  # no study period clause before it
     assert "修读时间Studyperiod—" in squeezed_text
+
+
+def test_long_lived_objects_are_frozen_after_the_first_certificate(tmp_path: Path) -> None:
+    """After a process's first certificate its long-lived objects leave the collector's walks
+    (gc.freeze); the collector is running again after every certificate."""
+    script = tmp_path / "render_twice.py"
+    script.write_text(
+        "import gc, json, sys\n"
+        f"sys.path.insert(0, {str(Path(__file__).resolve().parents[1])!r})\n"
+        "from carriers import qr_text_for\n"
+        "from factories import golden_unsigned, sign\n"
+        "from issuer.pdf import CertificateRenderer\n"
+        "credential = sign(golden_unsigned())\n"
+        "renderer = CertificateRenderer()\n"
+        "before = gc.get_freeze_count()\n"
+        "renderer.render(credential, qr_text_for(credential))\n"
+        "after_first = gc.get_freeze_count()\n"
+        "pdf = renderer.render(credential, qr_text_for(credential))\n"
+        "print(json.dumps([before, after_first, gc.get_freeze_count(), gc.isenabled(), pdf[:5].decode()]))\n",
+        "utf-8",
+    )
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, check=False, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    before, after_first, after_second, enabled, header = json.loads(done.stdout)
+    assert before == 0
+    assert after_first > 10_000  # modules, fonts, stylesheets: frozen once
+    assert after_second <= after_first  # frozen once only (some frozen objects are freed since)
+    assert enabled
+    assert header == "%PDF-"
