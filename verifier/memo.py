@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any, Generic, TypeVar
@@ -29,6 +30,15 @@ def content_key(document: Any) -> str | None:
         return None
 
 
+_ALL: weakref.WeakSet[Memo[Any]] = weakref.WeakSet()
+
+
+def clear_memos() -> None:
+    """Forget every memoized result (benchmarks timing never-seen documents; tests)."""
+    for memo in list(_ALL):
+        memo.clear()
+
+
 class Memo(Generic[T]):
     """An LRU map from keys to results."""
 
@@ -36,6 +46,7 @@ class Memo(Generic[T]):
         self._size = size
         self._items: OrderedDict[Hashable, T] = OrderedDict()
         self._lock = threading.Lock()
+        _ALL.add(self)
 
     def get_or_compute(self, key: Hashable | None, compute: Callable[[], T]) -> T:
         if key is None:
