@@ -22,7 +22,6 @@ from __future__ import annotations
 import email.parser
 import email.policy
 import hashlib
-import socket
 from dataclasses import dataclass
 from functools import partial
 from http import HTTPStatus
@@ -35,7 +34,6 @@ import uvicorn
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from uvicorn.supervisors import Multiprocess
 
 from . import __version__
 from .i18n import LANGUAGES, placeholders
@@ -54,6 +52,7 @@ from .web_input import (
 )
 from .web_slots import VerificationSlots
 from .web_view import UI, build_view, label
+from .web_workers import serve_workers
 
 PROBLEM_JSON = "application/problem+json"
 _PACKAGE_DIR = Path(__file__).resolve().parent
@@ -399,37 +398,21 @@ def create_verifier_app(config: VerifierConfig | None = None) -> FastAPI:
     return app
 
 
-def _tcp_listener(host: str, port: int) -> socket.socket:
-    """A listening TCP socket that says it is TCP (``proto=IPPROTO_TCP``).
-
-    uvicorn's own ``bind_socket`` leaves ``proto`` at 0; accepted connections inherit it, and
-    asyncio then never sets ``TCP_NODELAY``, so with ``--workers`` every keep-alive request
-    after the first waits ~40 ms for a delayed ACK (uvicorn issue #3149, open as of 0.54).
-    """
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    listener = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind((host, port))
-    listener.set_inheritable(True)
-    return listener
-
-
 def run_server(host: str = "127.0.0.1", port: int = 8080, workers: int = 1) -> None:
     """Serve :func:`create_verifier_app` (settings from the environment) until interrupted.
 
     No access log: a public verifier keeps no record of who checked what.
     """
-    config = uvicorn.Config(
-        "verifier.web:create_verifier_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        proxy_headers=False,
-        server_header=False,
-        access_log=False,
-    )
+    config: dict[str, Any] = {
+        "app": "verifier.web:create_verifier_app",
+        "factory": True,
+        "host": host,
+        "port": port,
+        "proxy_headers": False,
+        "server_header": False,
+        "access_log": False,
+    }
     if workers == 1:
-        uvicorn.Server(config).run()
+        uvicorn.Server(uvicorn.Config(**config)).run()
         return
-    Multiprocess(config, sockets=[_tcp_listener(host, port)]).run()
+    serve_workers(config, host, port, workers)  # one listening socket per worker (SO_REUSEPORT)

@@ -67,6 +67,79 @@ def test_serve_with_two_workers_answers_keep_alive_requests_without_delay() -> N
         server.wait(timeout=30)
 
 
+def _start(port: int, workers: int) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "MICROCRED_VERIFY_OFFLINE": "1", "MICROCRED_LANG": "en"}
+    command = [sys.executable, "-c", "from verifier.cli import main; main()", "serve"]
+    return subprocess.Popen(
+        [*command, "--port", str(port), "--workers", str(workers)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+
+
+def _listening_sockets(port: int) -> int:
+    """Sockets in state LISTEN on ``port`` (IPv4), from the kernel's own table."""
+    count = 0
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if int(fields[1].split(":")[1], 16) == port and fields[3] == "0A":
+            count += 1
+    return count
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(child) for child in (task / "children").read_text().split()]
+    return found
+
+
+def test_each_worker_listens_on_a_socket_of_its_own_and_stops_with_the_server() -> None:
+    """SO_REUSEPORT: the kernel spreads connections over the workers, so a few keep-alive
+    clients cannot all land on one worker while the other idles (verifier/web_workers.py)."""
+    port = _free_port()
+    server = _start(port, 3)
+    try:
+        deadline = time.monotonic() + 60
+        while _listening_sockets(port) < 3:
+            assert server.poll() is None, server.stderr.read() if server.stderr else ""
+            assert time.monotonic() < deadline, "the workers did not start"
+            time.sleep(0.2)
+        workers = _children(server.pid)
+        assert len(workers) >= 3
+        answered = 0
+        for _ in range(12):  # new connections, each answered by whichever worker the kernel picks
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            connection.request("GET", "/healthz")
+            answered += connection.getresponse().status == 200
+            connection.close()
+        assert answered == 12
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+        if server.stderr:
+            server.stderr.close()
+    deadline = time.monotonic() + 10  # multiprocessing's resource tracker leaves a moment later
+    while [pid for pid in workers if Path(f"/proc/{pid}").exists()]:
+        assert time.monotonic() < deadline, "a worker outlived the server"
+        time.sleep(0.2)
+    assert _listening_sockets(port) == 0
+
+
+def test_a_port_in_use_is_a_clear_error() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        server = _start(taken.getsockname()[1], 2)
+        _, errors = server.communicate(timeout=60)
+    assert server.returncode == 1
+    text = errors.decode()
+    assert "Cannot listen on 127.0.0.1" in text
+    assert "Traceback" not in text
+
+
 def test_serve_help() -> None:
     completed = subprocess.run(
         [sys.executable, "-c", "from verifier.cli import main; main()", "serve", "--help"],
