@@ -161,11 +161,13 @@ class PinnedExpander:
 
     def _value(self, ctx: Any, prop: str, value: Any, *, inside_list: bool) -> Any:
         if isinstance(value, list):
+            if any(isinstance(item, list) for item in value):
+                raise Unsupported  # a list of lists (the compacted form refuses them anyway)
             inside = inside_list or "@list" in self._term(ctx, prop).container
             return [self._value(ctx, prop, item, inside_list=inside) for item in value]
         if isinstance(value, dict):
             return self._node(ctx, prop, value, inside_list=inside_list)
-        if value is None or isinstance(value, list):
+        if value is None:
             raise Unsupported
         term = self._term(ctx, prop)
         if term.keyword or (not inside_list and term.iri == "@graph"):

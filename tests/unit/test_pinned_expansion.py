@@ -61,6 +61,19 @@ def _agrees(document: dict[str, Any]) -> bool:
     return True
 
 
+def test_shapes_the_compacted_form_refuses_are_never_expanded_fast() -> None:
+    """expand() may be called without check_compacted_form; on a list of lists, a null or
+    colliding keywords the fast path must still step aside (pyld drops or refuses them)."""
+    for mutate in (
+        lambda d: d["credentialSubject"].update(achievement=[[d["credentialSubject"]["achievement"]]]),
+        lambda d: d["credentialSubject"].update(name=None),
+        lambda d: d["credentialSubject"].update({"id": "did:example:a", "@id": "did:example:b"}),
+    ):
+        document = golden_unsigned()
+        mutate(document)
+        assert _expand_pinned(document, None) is None
+
+
 def test_a_refused_iri_or_language_tag_sends_the_document_to_the_general_path() -> None:
     for mutate in (
         lambda d: d["credentialSubject"].update(id="relative/learner"),
