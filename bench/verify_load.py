@@ -3,7 +3,8 @@
 Run: ``.venv/bin/python bench/verify_load.py [--documents N] [--duration S] [--connections C]``
 (needs Debian's ``wrk``: ``apt-get install wrk``).
 
-The verifier runs as ``microcred-verify serve --workers 2`` (uvicorn, one worker per core),
+The verifier runs as ``microcred-verify serve --workers 2`` (uvicorn, one worker per core, each
+on a listening socket of its own),
 settings from the environment (``MICROCRED_ALLOW_LOCAL_HTTP=1`` so it may fetch from the
 loopback issuer below; DID documents and status lists cached in memory by
 :class:`verifier.cache.HttpCache`, so after the first request of each worker nothing is
@@ -25,7 +26,9 @@ Rows, all from one run:
 * **repeated**: one credential over and over (memo hits: a verifier asked about the same
   certificate again).
 * cold again on a fresh server with ``MICROCRED_VERIFY_CONCURRENCY=40`` (as many verifications
-  at once per worker as Starlette's thread pool runs): what the default limit of 2 gains.
+  in worker threads at once as Starlette's thread pool runs): what the default limit of 2 gains
+  when verifications must wait on the network (with everything cached they run on the event
+  loop, and the setting hardly matters).
 
 Results go to bench/results/verify_load-<time>.json.
 """

@@ -17,7 +17,7 @@ from .configured import ConfiguredVerifier, VerifierSettings
 
 #: Largest upload accepted by the page and the API (a PDF certificate is ~200 KB, a photo ~5 MB).
 DEFAULT_MAX_UPLOAD_BYTES = 10 * 1024 * 1024
-#: Verifications run at once per server process (:mod:`verifier.web_slots`).
+#: Verifications that wait on the network run at once per server process (:mod:`verifier.web_slots`).
 DEFAULT_CONCURRENCY = 2
 
 LANG_ENV = "MICROCRED_LANG"
@@ -31,7 +31,8 @@ WEB_ENVIRONMENT: Mapping[str, tuple[str, str]] = {
     MAX_UPLOAD_ENV: ("Largest upload or request body accepted, in bytes.", str(DEFAULT_MAX_UPLOAD_BYTES)),
     OFFLINE_ENV: ("1: never touch the network; use only the cache.", "off"),
     CONCURRENCY_ENV: (
-        "Verifications run at once in each server process; more requests wait their turn.",
+        "Verifications that wait on the network run at once, in worker threads, in each server "
+        "process (cached ones run one at a time, on the event loop); more wait their turn.",
         str(DEFAULT_CONCURRENCY),
     ),
 }
