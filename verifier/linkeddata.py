@@ -209,6 +209,41 @@ def _check_context_list(
 
 def check_compacted_form(document: Any, path: JsonPath = "$", *, root: bool = True) -> None:
     """Refuse JSON shapes whose meaning escapes the pinned contexts (see module docstring)."""
+    if _plainly_compacted(document, root=root):
+        return
+    _explain_compacted_form(document, path, root=root)
+
+
+def _plainly_compacted(node: Any, *, root: bool) -> bool:
+    """The common case, checked without building a JSON path per key: ``True`` only when
+    :func:`_explain_compacted_form` would find nothing to refuse (an embedded ``@context`` is
+    left to it)."""
+    if isinstance(node, list):
+        return all(not isinstance(item, list) and _plainly_compacted(item, root=False) for item in node)
+    if node is None:
+        return False
+    if not isinstance(node, dict):
+        return True
+    is_value_object = "@value" in node
+    for key, value in node.items():
+        if key[:1] == "@":
+            if key == "@context":
+                if root:
+                    continue
+                return False
+            if not (is_value_object and key in _VALUE_OBJECT_KEYS):
+                return False
+            if key == "@value":
+                continue
+        elif ":" in key or not key:
+            return False
+        if not _plainly_compacted(value, root=False):
+            return False
+    return True
+
+
+def _explain_compacted_form(document: Any, path: JsonPath, *, root: bool) -> None:
+    """:func:`check_compacted_form`, saying where and why (raises on the first problem)."""
     if isinstance(document, list):
         for index, item in enumerate(document):
             if isinstance(item, list):
@@ -218,7 +253,7 @@ def check_compacted_form(document: Any, path: JsonPath = "$", *, root: bool = Tr
                     t("Arrays of arrays have no meaning in JSON-LD and are dropped."),
                     _path(path, index),
                 )
-            check_compacted_form(item, _path(path, index), root=False)
+            _explain_compacted_form(item, _path(path, index), root=False)
         return
     if document is None:
         raise fail(
@@ -262,7 +297,7 @@ def check_compacted_form(document: Any, path: JsonPath = "$", *, root: bool = Tr
                 ),
                 where,
             )
-        check_compacted_form(value, where, root=False)
+        _explain_compacted_form(value, where, root=False)
 
 
 def expand(document: Mapping[str, Any], loader: DocumentLoader | None = None) -> list[Any]:

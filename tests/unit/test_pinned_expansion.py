@@ -24,7 +24,9 @@ from verifier.linkeddata import (
     _count_compact_values,
     _count_expanded_values,
     _expand_pinned,
+    _explain_compacted_form,
     _options,
+    _plainly_compacted,
     _Processor,
     check_compacted_form,
     check_context,
@@ -233,3 +235,27 @@ def test_thousands_of_variations_agree_with_pyld() -> None:
         fast += _agrees(document)
     assert tried >= 500
     assert fast >= tried // 4  # the variations must exercise the fast path, not only the fallback
+
+
+def test_the_quick_compacted_form_check_never_passes_what_the_explaining_one_refuses() -> None:
+    """check_compacted_form answers most documents without building a JSON path per key; when
+    that quick walk says yes, the full one (which names the place of every problem) must agree."""
+    rng = random.Random(7)  # noqa: S311 - reproducible test data, not secrets
+    seeds = [golden_signed(), golden_unsigned(), *DOCUMENTS.values()]
+    quick_yes = refused = 0
+    for _ in range(3000):
+        document = _mutate(rng.choice(seeds), rng)
+        if rng.random() < 0.2:
+            document.setdefault("credentialSubject", {})
+            if isinstance(document["credentialSubject"], dict):
+                document["credentialSubject"][rng.choice(["@id", "ex:term", "", "@value", "@context"])] = 1
+        quick = _plainly_compacted(document, root=True)
+        try:
+            _explain_compacted_form(document, "$", root=True)
+        except ProblemError:
+            assert not quick, document
+            refused += 1
+        else:
+            quick_yes += quick
+    assert quick_yes > 500
+    assert refused > 200
