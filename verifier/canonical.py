@@ -103,7 +103,19 @@ class Quad:
             s = relabel.get(s, s)
             o = relabel.get(o, o)
             g = relabel.get(g, g)
-        return f"{s} {self.p} {o} {g} .\n" if g else f"{s} {self.p} {o} .\n"
+        return _nquad(s, self.p, o, g)
+
+    def first_degree_line(self, node: str) -> str:
+        """The line §4.6 hashes for ``node``: itself as ``_:a``, every other blank node ``_:z``."""
+        s, o, g = self.s, self.o, self.g
+        s = ("_:a" if s == node else "_:z") if s[:2] == "_:" else s
+        o = ("_:a" if o == node else "_:z") if o[:2] == "_:" else o
+        g = ("_:a" if g == node else "_:z") if g[:2] == "_:" else g
+        return _nquad(s, self.p, o, g)
+
+
+def _nquad(s: str, p: str, o: str, g: str) -> str:
+    return f"{s} {p} {o} {g} .\n" if g else f"{s} {p} {o} .\n"
 
 
 def _quads_from_dataset(dataset: Mapping[str, Iterable[Mapping[str, Any]]]) -> list[Quad]:
@@ -188,17 +200,7 @@ class _Canonicalizer:
         cached = self.first_degree.get(node)
         if cached is not None:
             return cached
-        lines = []
-        for quad in self.blank_to_quads[node]:
-            s, o, g = quad.s, quad.o, quad.g
-            s = ("_:a" if s == node else "_:z") if s[:2] == "_:" else s
-            o = ("_:a" if o == node else "_:z") if o[:2] == "_:" else o
-            if g:
-                g = ("_:a" if g == node else "_:z") if g[:2] == "_:" else g
-                lines.append(f"{s} {quad.p} {o} {g} .\n")
-            else:
-                lines.append(f"{s} {quad.p} {o} .\n")
-        lines.sort()
+        lines = sorted(quad.first_degree_line(node) for quad in self.blank_to_quads[node])
         result = self._hash("".join(lines))
         self.first_degree[node] = result
         return result

@@ -24,17 +24,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from pyld import jsonld
 from pyld.jsonld import JsonLdProcessor
 
 _ABSOLUTE = re.compile(r"^([A-Za-z][A-Za-z0-9+-.]*|_):[^\s]*$")  # pyld's _is_absolute_iri
-_KEYWORDS = frozenset(
-    {
-        "@base", "@container", "@context", "@default", "@direction", "@embed", "@explicit",
-        "@first", "@graph", "@id", "@import", "@included", "@index", "@json", "@language",
-        "@list", "@nest", "@none", "@omitDefault", "@propagate", "@protected", "@preserve",
-        "@requireAll", "@reverse", "@set", "@type", "@value", "@version", "@vocab",
-    }
-)  # fmt: skip
+_KEYWORDS = frozenset(jsonld.KEYWORDS)
 _MAP_CONTAINERS = frozenset({"@index", "@id", "@type"})
 _NO_DATATYPE = (None, "@id", "@vocab", "@none")
 _MEMO_LIMIT = 50_000
@@ -63,10 +57,6 @@ _TERMS: dict[tuple[str, str], _Term] = {}
 _SCOPED: dict[tuple[str, int, bool], tuple[Any, Any]] = {}
 
 
-def _anything(_: Any) -> bool:
-    return True
-
-
 class PinnedExpander:
     """Expand one document with ``processor`` (pyld's, or a subclass) and its expansion ``options``.
 
@@ -81,8 +71,8 @@ class PinnedExpander:
         processor: JsonLdProcessor,
         options: dict[str, Any],
         *,
-        accept_iri: Callable[[Any], bool] = _anything,
-        accept_language: Callable[[Any], bool] = _anything,
+        accept_iri: Callable[[Any], bool],
+        accept_language: Callable[[Any], bool],
     ) -> None:
         self._processor = processor
         self._options = options
