@@ -3,16 +3,22 @@
 Run: ``.venv/bin/python bench/render_pdf.py [--iterations N]`` (after ``scripts/setup``, which
 cuts the fonts with ``python -m issuer.fonts``).
 
-Every row renders the real certificate (the golden 8-course credential, signed, with its real
+Every row renders the real certificate (the golden 8-course micro-major, signed, with its real
 QR text: ``{verifier_url}#MC1:…``) as the product does: PDF/A-3b, credential embedded, fonts
-subset. Rows, all in one process run so machine noise hits each alike:
+subset. The certificates are a cohort of 40 learners (each a different name, certificate number
+and results, each signed), rendered in turn, so no two consecutive PDFs are alike. Rows, all in
+one process run so machine noise hits each alike:
 
 * baseline: a trivial one-page HTML (one line of Chinese) through the same WeasyPrint set-up
   (same fonts, stylesheet and font configuration, PDF/A-3b) - the floor of a WeasyPrint PDF;
-* the certificate with one reused renderer and the pre-cut fonts (the product);
+* the cohort with one reused renderer and the pre-cut fonts (the product): each certificate
+  printed over the cohort's shared layer (``issuer/pdf_layers.py``);
+* the same with every certificate laid out in full (``layered=False``): the effect of the layers;
+* the same keeping no shared layer (``layers_kept=0``): what the first certificate of a cohort
+  costs, its shared layer built;
 * the same with the full system fonts (no pre-cut): the effect of the cut;
-* a fresh renderer for every PDF (new font configuration, stylesheet, template): the effect of
-  reuse;
+* a fresh renderer for every PDF (new font configuration, stylesheet, template, no shared
+  layer): the effect of reuse;
 * the QR code alone (segno), for context;
 * a 2-process pool (one renderer per process), PDFs per second in all and per core.
 
@@ -24,6 +30,7 @@ Results go to bench/results/render_pdf-<time>.json (not committed).
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import multiprocessing
 import os
@@ -42,13 +49,54 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 import weasyprint  # noqa: E402
 from carriers import qr_text_for  # noqa: E402
-from factories import golden_unsigned, sign  # noqa: E402
+from certificates import credential_with  # noqa: E402
 from weasyprint.text.fonts import FontConfiguration  # noqa: E402
 
 from issuer import fonts  # noqa: E402
 from issuer.pdf import PDF_VARIANT, CertificateOptions, CertificateRenderer, qr_code  # noqa: E402
 
 TRIVIAL = "<html lang='zh-Hans'><body><p>示范科技大学 微专业证书</p></body></html>"
+SURNAMES = ("王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴")
+GIVEN = ("小明", "华", "婷婷", "建国", "雨轩", "思远", "一", "梓涵")
+PINYIN = {
+    "王": "Wang",
+    "李": "Li",
+    "张": "Zhang",
+    "刘": "Liu",
+    "陈": "Chen",
+    "杨": "Yang",
+    "赵": "Zhao",
+    "黄": "Huang",
+    "周": "Zhou",
+    "吴": "Wu",
+    "小明": "Xiaoming",
+    "华": "Hua",
+    "婷婷": "Tingting",
+    "建国": "Jianguo",
+    "雨轩": "Yuxuan",
+    "思远": "Siyuan",
+    "一": "Yi",
+    "梓涵": "Zihan",
+}
+
+
+def cohort(size: int = 40) -> list[tuple[dict[str, Any], str]]:
+    """``size`` signed certificates of one micro-major, each learner different, with QR texts."""
+    made = []
+    for i in range(size):
+        surname, given = SURNAMES[i % len(SURNAMES)], GIVEN[(i * 3) % len(GIVEN)]
+        credential = credential_with(
+            learner=surname + given,
+            learner_en=f"{PINYIN[surname]} {PINYIN[given]}",
+            number=f"SF-WZY-2025-{i + 1:06d}",
+            results=[str(60 + (i * 7 + k * 13) % 40) for k in range(8)],
+        )
+        made.append((credential, qr_text_for(credential)))
+    return made
+
+
+def _next_of(certificates: list[tuple[dict[str, Any], str]]) -> Callable[[], tuple[dict[str, Any], str]]:
+    return itertools.cycle(certificates).__next__
 
 
 def _per_op_ms(function: Callable[[], object], iterations: int, repeats: int = 5) -> tuple[float, float]:
@@ -78,25 +126,28 @@ def _rss_mib() -> float:
 
 def _memory_profile(fresh: bool, renders: int, step: int) -> list[float]:
     """RSS (MiB) after every ``step`` renders; run in a child process so it starts clean."""
-    credential = sign(golden_unsigned())
-    text = qr_text_for(credential)
+    following = _next_of(cohort())
     shared = CertificateRenderer()
-    shared.render(credential, text)
+    shared.render(*following())
     readings = [_rss_mib()]
     for done in range(1, renders + 1):
         renderer = CertificateRenderer() if fresh else shared
-        renderer.render(credential, text)
+        renderer.render(*following())
         if done % step == 0:
             readings.append(_rss_mib())
     return readings
 
 
+_POOL_COHORT: list[tuple[dict[str, Any], str]] = []
+
+
 def _pool_render(count: int) -> int:
+    if not _POOL_COHORT:
+        _POOL_COHORT.extend(cohort())
     renderer = CertificateRenderer()
-    credential = sign(golden_unsigned())
-    text = qr_text_for(credential)
+    following = _next_of(_POOL_COHORT)
     for _ in range(count):
-        renderer.render(credential, text)
+        renderer.render(*following())
     return count
 
 
@@ -116,12 +167,15 @@ def main() -> None:
     args = parser.parse_args()
     n = args.iterations
 
-    credential = sign(golden_unsigned())
-    text = qr_text_for(credential)
+    certificates = cohort()
+    credential, text = certificates[0]
+    following = _next_of(certificates)
     renderer = CertificateRenderer()
     if not renderer.cut_faces:
         sys.exit("the cut fonts are missing: run `python -m issuer.fonts` first")
     uncut = CertificateRenderer(font_dir=None)
+    in_full = CertificateRenderer(layered=False)
+    no_layers_kept = CertificateRenderer(layers_kept=0)
 
     font_config = FontConfiguration()
     css = weasyprint.CSS(
@@ -137,23 +191,28 @@ def main() -> None:
 
     rows: dict[str, tuple[float, float]] = {}
     baseline = "baseline: trivial one-page HTML, same WeasyPrint set-up"
-    product = "certificate, reused renderer, pre-cut fonts (product)"
-    full_fonts = "certificate, reused renderer, full system fonts"
-    fresh = "certificate, fresh renderer per PDF"
+    product = "cohort, reused renderer, pre-cut fonts, layered (product)"
+    full_layout = "cohort, every certificate laid out in full"
+    cold = "cohort, no shared layer kept (a cohort's first certificate)"
+    full_fonts = "cohort, reused renderer, full system fonts"
+    fresh = "cohort, fresh renderer per PDF"
+    zh_only = CertificateOptions(language="zh")
     load_before = os.getloadavg()[0]
     rows[baseline] = _per_op_ms(trivial, n)
-    rows[product] = _per_op_ms(lambda: renderer.render(credential, text), n)
-    rows["certificate, Chinese only, reused renderer, pre-cut fonts"] = _per_op_ms(
-        lambda: renderer.render(credential, text, CertificateOptions(language="zh")), n
-    )
-    rows[full_fonts] = _per_op_ms(lambda: uncut.render(credential, text), n)
-    rows[fresh] = _per_op_ms(lambda: CertificateRenderer().render(credential, text), max(3, n // 4))
+    rows[product] = _per_op_ms(lambda: renderer.render(*following()), n)
+    rows["cohort, Chinese only, layered"] = _per_op_ms(lambda: renderer.render(*following(), zh_only), n)
+    rows[full_layout] = _per_op_ms(lambda: in_full.render(*following()), n)
+    rows[cold] = _per_op_ms(lambda: no_layers_kept.render(*following()), n)
+    rows[full_fonts] = _per_op_ms(lambda: uncut.render(*following()), n)
+    rows[fresh] = _per_op_ms(lambda: CertificateRenderer().render(*following()), max(3, n // 4))
     rows["QR code alone (segno, level Q)"] = _per_op_ms(lambda: qr_code(text), n)
     load_after = os.getloadavg()[0]
 
     # Ratios of CPU time per PDF (the same in wall time when the machine is quiet).
     ratios = {
         "certificate vs trivial baseline": rows[product][1] / rows[baseline][1],
+        "laid out in full vs layered (layers speed-up)": rows[full_layout][1] / rows[product][1],
+        "cohort's first certificate vs layered": rows[cold][1] / rows[product][1],
         "full system fonts vs pre-cut (cut speed-up)": rows[full_fonts][1] / rows[product][1],
         "fresh renderer vs reused (reuse speed-up)": rows[fresh][1] / rows[product][1],
     }
@@ -168,6 +227,7 @@ def main() -> None:
 
     sizes = {
         "pdf_bytes": len(renderer.render(credential, text)),
+        "pdf_bytes_laid_out_in_full": len(in_full.render(credential, text)),
         "pdf_bytes_full_fonts": len(uncut.render(credential, text)),
         "qr_version": qr_code(text).version,
         "qr_text_chars": len(text),

@@ -134,10 +134,10 @@ def renderer_fingerprint(font_dir: Path | None, template_dir: Path) -> str:
     """
     import weasyprint  # type: ignore[import-untyped]  # noqa: PLC0415
 
-    from . import certificate, fonts, pdf, pdf_art, qr  # noqa: PLC0415
+    from . import certificate, fonts, pdf, pdf_art, pdf_layers, qr  # noqa: PLC0415
 
     digest = hashlib.sha256(f"weasyprint {weasyprint.__version__}\x00microcred {__version__}\x00".encode())
-    for module in (pdf, pdf_art, certificate, qr, fonts):
+    for module in (pdf, pdf_art, pdf_layers, certificate, qr, fonts):
         try:
             digest.update(inspect.getsource(module).encode("utf-8"))
         except (OSError, TypeError):  # installed without sources: the version above stands in
