@@ -42,7 +42,7 @@ import warnings
 import zlib
 from base64 import b64encode
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
@@ -610,14 +610,17 @@ class CertificateRenderer:
         view = certificate_view(document)
         self.check_printable(view)
         moment = datetime.combine(view.issued_on, time(0))
-        attachment = Attachment(
-            file_obj=io.BytesIO(embedded),
-            name=ATTACHMENT_NAME,
-            description=ATTACHMENT_DESCRIPTION,
-            created=moment,
-            modified=moment,
-            relationship="Source",
-        )
+
+        def attachment() -> Attachment:  # a fresh one for each PDF written: WeasyPrint reads it
+            return Attachment(
+                file_obj=io.BytesIO(embedded),
+                name=ATTACHMENT_NAME,
+                description=ATTACHMENT_DESCRIPTION,
+                created=moment,
+                modified=moment,
+                relationship="Source",
+            )
+
         with self._lock, warnings.catch_warnings(), _collector_paused():
             # WeasyPrint 70 opens its sRGB profile (the PDF/A output intent) and leaves the file
             # for the garbage collector: a ResourceWarning, not a problem of this document.
@@ -633,7 +636,7 @@ class CertificateRenderer:
                 laid_out = self._lay_out(self.render_html(view, qr_text, options, paged=True), stylesheet)
             pdf: bytes = laid_out.write_pdf(
                 pdf_variant=PDF_VARIANT,
-                attachments=[attachment],
+                attachments=[attachment()],
                 finisher=_finish_pdf,
             )
         return pdf
@@ -644,7 +647,7 @@ class CertificateRenderer:
         qr_text: str,
         options: CertificateOptions,
         stylesheet: CSS,
-        attachment: Attachment,
+        attachment: Callable[[], Attachment],
     ) -> bytes | None:
         """The certificate printed over its cohort's shared layer (:mod:`issuer.pdf_layers`), or
         None when it must be laid out in full (its parts do not take their placeholders' lines)."""
@@ -673,7 +676,7 @@ class CertificateRenderer:
         if not fits(layer, own):
             return None
         return overlay(
-            layer, own.write_pdf(pdf_variant=PDF_VARIANT, attachments=[attachment], finisher=_finish_pdf)
+            layer, own.write_pdf(pdf_variant=PDF_VARIANT, attachments=[attachment()], finisher=_finish_pdf)
         )
 
     def _lay_out(self, html: str, stylesheet: CSS) -> Any:

@@ -247,8 +247,11 @@ def shared_layer(document: Any, slot_names: frozenset[str]) -> SharedLayer | Non
                 texts[name] = slot
     if qr is None or set(texts) != slot_names:
         return None
-    pdf = pikepdf.open(io.BytesIO(document.write_pdf()))
-    return SharedLayer(pdf, pdf.pages[0].as_form_xobject(), texts, qr)
+    try:
+        pdf = pikepdf.open(io.BytesIO(document.write_pdf()))
+        return SharedLayer(pdf, pdf.pages[0].as_form_xobject(), texts, qr)
+    except pikepdf.PdfError:  # never seen; the cohort's certificates are then laid out in full
+        return None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -295,16 +298,19 @@ def fits(layer: SharedLayer, document: Any) -> bool:
     return seen == set(layer.texts)
 
 
-def overlay(layer: SharedLayer, own_pdf: bytes) -> bytes:
-    """``own_pdf`` (one page) with the shared page drawn under its content.
+def overlay(layer: SharedLayer, own_pdf: bytes) -> bytes | None:
+    """``own_pdf`` (one page) with the shared page drawn under its content; None if qpdf fails.
 
     The Form XObject gets a fixed resource name (pikepdf's ``add_underlay`` picks a random one),
     so the same certificate is always the same bytes.
     """
-    with pikepdf.open(io.BytesIO(own_pdf)) as pdf:
-        page = pdf.pages[0]
-        page.add_resource(pdf.copy_foreign(layer.form), pikepdf.Name.XObject, _FORM_NAME)
-        page.contents_add(pdf.make_stream(b"q " + bytes(_FORM_NAME) + b" Do Q"), prepend=True)
-        out = io.BytesIO()
-        pdf.save(out, deterministic_id=True)
-        return out.getvalue()
+    try:
+        with pikepdf.open(io.BytesIO(own_pdf)) as pdf:
+            page = pdf.pages[0]
+            page.add_resource(pdf.copy_foreign(layer.form), pikepdf.Name.XObject, _FORM_NAME)
+            page.contents_add(pdf.make_stream(b"q " + bytes(_FORM_NAME) + b" Do Q"), prepend=True)
+            out = io.BytesIO()
+            pdf.save(out, deterministic_id=True)
+            return out.getvalue()
+    except pikepdf.PdfError:  # never seen; the certificate is then laid out in full
+        return None

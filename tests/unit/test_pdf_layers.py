@@ -11,9 +11,11 @@ cohort whose learners differ in everything that differs per learner.
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Callable
 from typing import Any
 
+import pikepdf
 import pypdfium2
 import pytest
 from carriers import qr_text_for
@@ -150,6 +152,24 @@ def test_a_part_that_takes_other_lines_is_laid_out_in_full(
     assert fits_results == [True, False]
     assert layered.shared_layers == 1
     assert printed == full.render(wrapping, qr)  # the full layout, byte for byte
+
+
+def test_when_qpdf_fails_the_certificate_is_laid_out_in_full_with_its_credential(
+    layered: CertificateRenderer, full: CertificateRenderer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = credential_with(learner="王小明")
+    layered.render(first, qr_text_for(first))  # the shared layer exists
+
+    def broken(*_args: Any, **_kwargs: Any) -> None:
+        raise pikepdf.PdfError("simulated")
+
+    monkeypatch.setattr(pikepdf, "open", broken)
+    second = credential_with(learner="李华", number="SF-WZY-2025-000002")
+    qr = qr_text_for(second)
+    printed = layered.render(second, qr)
+    assert printed == full.render(second, qr)
+    embedded = PdfReader(io.BytesIO(printed)).attachments[issuer.pdf.ATTACHMENT_NAME][0]
+    assert json.loads(embedded) == second  # written once more, not an emptied stream
 
 
 def test_a_certificate_of_two_pages_is_laid_out_in_full(
