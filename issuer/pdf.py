@@ -18,7 +18,7 @@ are loaded and CSS is parsed once, and memory stays flat over thousands of certi
 (``bench/render_pdf.py`` measures both). Chinese is set in the pre-cut
 Noto Serif CJK SC (:mod:`issuer.fonts`), with the full system face behind it for any other
 character. What a cohort's certificates share is laid out once and each learner's parts are
-printed over it (:mod:`issuer.pdf_layers`): the same page, about 2.5 times faster. A renderer
+printed over it (:mod:`issuer.pdf_layers`): the same page, about three times faster. A renderer
 is safe to share between threads (renders are serialized).
 
 Bad input never yields a broken PDF: a credential that lacks a printed fact raises
