@@ -60,8 +60,8 @@ def register(cli: click.Group) -> None:
         """Make a new download-link secret and a new link for every certificate.
 
         Only when the secret file is lost with no backup, or has leaked: every link learners
-        hold stops working and the new ones must be sent again (microcred links). Restart the
-        running service afterwards.
+        hold stops working and the new ones must be sent again (microcred links). A running
+        service uses the new secret from its next request on.
         """
         if not yes:
             click.confirm(

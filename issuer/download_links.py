@@ -267,8 +267,9 @@ def reset_links(service: Service, *, actor: str, reason: str) -> int:
     For a lost secret file with no backup (then issuing and exporting refuse to go on), or a
     secret that leaked. One transaction updates every stored hash and writes the audit entry;
     the new secret file is written inside it, before the hashes, so a failure before the commit
-    leaves the database's links as they were (rerun the command to match them to the file). Returns how many links were replaced. Running
-    service processes keep the old secret in memory: restart them afterwards.
+    leaves the database's links as they were (rerun the command to match them to the file).
+    Returns how many links were replaced. Running service processes read the new secret at
+    their next use (:func:`issuer.link_secret.link_secret` notices the file changed).
     """
     if not reason.strip():
         raise ServiceError(

@@ -27,7 +27,10 @@ accessible to group or others (mode ``0600``).
 The secret is created on first use by whichever process needs it first. It is written to a
 temporary file and then hard-linked to its final name, which fails if the name exists, so when
 several processes (or machines sharing the keys folder) start at once exactly one secret wins
-and every process reads that one. A process decrypts it once and keeps it in memory.
+and every process reads that one. A process decrypts it once and keeps it in memory, and reads
+it again when the file has changed (``microcred new-link-secret`` replaced it in another
+process): one ``stat`` per use, so a running service never hands out links made with a secret
+that is no longer the deployment's.
 """
 
 from __future__ import annotations
@@ -58,8 +61,23 @@ _MAX_FILE_BYTES = 16 * 1024
 _AAD = FILE_TYPE.encode("ascii") + b"\x00" + str(FORMAT_VERSION).encode("ascii")
 _COMMENT = "The secret behind learners' download links, encrypted with the issuer's key passphrase."
 
-_secrets: weakref.WeakKeyDictionary[KeyStore, bytes] = weakref.WeakKeyDictionary()
+#: Which file a secret was read from: device, inode, size and modification time.
+_FileIdentity = tuple[int, int, int, int]
+_secrets: weakref.WeakKeyDictionary[KeyStore, tuple[_FileIdentity | None, bytes]] = (
+    weakref.WeakKeyDictionary()
+)
 _lock = threading.Lock()
+
+
+def _identity_of(info: os.stat_result) -> _FileIdentity:
+    return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
+
+
+def _current_identity(path: Path) -> _FileIdentity | None:
+    try:
+        return _identity_of(path.stat())
+    except OSError:
+        return None
 
 
 def link_secret(keys: KeyStore, *, create: bool = True) -> bytes:
@@ -71,26 +89,31 @@ def link_secret(keys: KeyStore, *, create: bool = True) -> bytes:
     passphrase does not open the file, the file is damaged or readable by others, or (reason
     ``missing-file``) there is no file and ``create`` is false.
     """
-    secret = _secrets.get(keys)
-    if secret is not None:
-        return secret
+    path = keys.directory / FILE_NAME
+    cached = _secrets.get(keys)
+    # The secret read before, unless the file was replaced since; a file that went missing
+    # while the process runs leaves it the secret it knows.
+    if cached is not None and _current_identity(path) in (cached[0], None):
+        return cached[1]
     with _lock:
-        secret = _secrets.get(keys)
-        if secret is None:
-            path = keys.directory / FILE_NAME
-            if path.exists():
-                secret = _read(keys, path)
-            elif create:
-                secret = _create(keys, path)
-            else:
-                raise KeyStoreError(
-                    "missing-file",
-                    t(
-                        "The download-link secret {path} is missing. Learners' links were made with it: restore it from the backup of the keys folder (MICROCRED_KEYS_DIR). A new secret would break every link already handed out.",
-                        path=str(path),
-                    ),
-                )
-            _secrets[keys] = secret
+        cached = _secrets.get(keys)
+        identity = _current_identity(path)
+        if cached is not None and identity in (cached[0], None):
+            return cached[1]
+        if identity is not None:
+            secret, identity = _read(keys, path)
+        elif create:
+            secret = _create(keys, path)
+            identity = _current_identity(path)
+        else:
+            raise KeyStoreError(
+                "missing-file",
+                t(
+                    "The download-link secret {path} is missing. Learners' links were made with it: restore it from the backup of the keys folder (MICROCRED_KEYS_DIR). A new secret would break every link already handed out.",
+                    path=str(path),
+                ),
+            )
+        _secrets[keys] = (identity, secret)
     return secret
 
 
@@ -101,11 +124,13 @@ def _damaged(path: Path) -> KeyStoreError:
     )
 
 
-def _read(keys: KeyStore, path: Path) -> bytes:
+def _read(keys: KeyStore, path: Path) -> tuple[bytes, _FileIdentity]:
+    """The secret in ``path`` and the identity of the file it was read from."""
     shown = str(path)
     try:
         with path.open("rb") as handle:
-            mode = os.fstat(handle.fileno()).st_mode
+            info = os.fstat(handle.fileno())
+            mode = info.st_mode
             raw = handle.read(_MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise KeyStoreError(
@@ -138,7 +163,7 @@ def _read(keys: KeyStore, path: Path) -> bytes:
         )
     sealed = Sealed.parse(document, SECRET_BYTES, lambda _field: _damaged(path))
     try:
-        return keys.unseal(sealed, _AAD)
+        return keys.unseal(sealed, _AAD), _identity_of(info)
     except InvalidTag:
         raise KeyStoreError(
             "decryption-failed",
@@ -154,8 +179,7 @@ def replace_link_secret(keys: KeyStore) -> bytes:
 
     Every link made with the old secret stops working: only
     :func:`issuer.download_links.reset_links` calls this, inside the transaction that gives
-    every certificate its new link. Another process keeps the secret it already read until it
-    restarts.
+    every certificate its new link. Other processes read the new file at their next use.
     """
     path = keys.directory / FILE_NAME
     secret = os.urandom(SECRET_BYTES)
@@ -165,7 +189,7 @@ def replace_link_secret(keys: KeyStore) -> bytes:
     except OSError as exc:
         raise _cannot_write(path, exc) from None
     with _lock:
-        _secrets[keys] = secret
+        _secrets[keys] = (_current_identity(path), secret)
     return secret
 
 
@@ -198,7 +222,7 @@ def _create(keys: KeyStore, path: Path) -> bytes:
         # Exclusive: fails if another process published its secret first; then that one is used.
         write_atomically(path, _document(keys, secret), durable=True, exclusive=True)
     except FileExistsError:
-        return _read(keys, path)
+        return _read(keys, path)[0]
     except OSError as exc:
         raise _cannot_write(path, exc) from None
     return secret

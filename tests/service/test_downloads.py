@@ -808,6 +808,8 @@ def test_a_lost_secret_is_recovered_by_a_new_one_and_new_links_for_all(
     fresh = make_service(service.settings.database_url, service.settings.keys_dir)
     try:
         new = {number: path(link.download_url) for number, link in links(fresh).items()}
+        # The service that was running all along reads the new secret file: no restart.
+        assert {number: path(link.download_url) for number, link in links(service).items()} == new
         with TestClient(create_app(service=fresh), base_url=BASE) as fresh_client:
             for number, old_path in old.items():
                 assert new[number] != old_path
