@@ -137,13 +137,23 @@ class ImageSlot:
 
 
 @dataclass(frozen=True, slots=True)
+class Bookmark:
+    """An entry of the shared page's outline (the title's bookmark): where it points on the page."""
+
+    title: str
+    view: tuple[Any, ...]  # the destination after its page: /XYZ left top zoom
+    children: tuple[Bookmark, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class SharedLayer:
-    """A laid-out shared page: its PDF page as a Form XObject and where its slots are."""
+    """A laid-out shared page: its PDF page as a Form XObject, where its slots are, its outline."""
 
     pdf: pikepdf.Pdf
     form: pikepdf.Object
     texts: Mapping[str, TextSlot]
     qr: ImageSlot
+    bookmarks: tuple[Bookmark, ...] = ()
 
 
 class LayerCache:
@@ -249,9 +259,32 @@ def shared_layer(document: Any, slot_names: frozenset[str]) -> SharedLayer | Non
         return None
     try:
         pdf = pikepdf.open(io.BytesIO(document.write_pdf()))
-        return SharedLayer(pdf, pdf.pages[0].as_form_xobject(), texts, qr)
+        with pdf.open_outline() as outline:
+            bookmarks = _bookmarks(outline.root)
+        return SharedLayer(pdf, pdf.pages[0].as_form_xobject(), texts, qr, bookmarks)
     except pikepdf.PdfError:  # never seen; the cohort's certificates are then laid out in full
         return None
+
+
+def _bookmarks(items: Any) -> tuple[Bookmark, ...]:
+    """The outline WeasyPrint made from the page's headings, without its page references."""
+    found = []
+    for item in items:
+        destination = item.destination
+        if not isinstance(destination, pikepdf.Array) or len(destination) < 2:
+            continue
+        view = tuple(destination[1:])
+        found.append(Bookmark(str(item.title), view, _bookmarks(item.children)))
+    return tuple(found)
+
+
+def _outline_items(bookmarks: tuple[Bookmark, ...], page: pikepdf.Object) -> list[pikepdf.OutlineItem]:
+    items = []
+    for bookmark in bookmarks:
+        item = pikepdf.OutlineItem(bookmark.title, pikepdf.Array([page, *bookmark.view]))
+        item.children.extend(_outline_items(bookmark.children, page))
+        items.append(item)
+    return items
 
 
 # ---------------------------------------------------------------------------------------------
@@ -299,7 +332,8 @@ def fits(layer: SharedLayer, document: Any) -> bool:
 
 
 def overlay(layer: SharedLayer, own_pdf: bytes) -> bytes | None:
-    """``own_pdf`` (one page) with the shared page drawn under its content; None if qpdf fails.
+    """``own_pdf`` (one page) with the shared page drawn under its content and the shared page's
+    outline (the title's bookmark); None if qpdf fails.
 
     The Form XObject gets a fixed resource name (pikepdf's ``add_underlay`` picks a random one),
     so the same certificate is always the same bytes.
@@ -309,6 +343,9 @@ def overlay(layer: SharedLayer, own_pdf: bytes) -> bytes | None:
             page = pdf.pages[0]
             page.add_resource(pdf.copy_foreign(layer.form), pikepdf.Name.XObject, _FORM_NAME)
             page.contents_add(pdf.make_stream(b"q " + bytes(_FORM_NAME) + b" Do Q"), prepend=True)
+            if layer.bookmarks:  # the full layout's outline: the title's bookmark
+                with pdf.open_outline() as outline:
+                    outline.root.extend(_outline_items(layer.bookmarks, page.obj))
             out = io.BytesIO()
             pdf.save(out, deterministic_id=True)
             return out.getvalue()

@@ -199,3 +199,18 @@ def test_the_pdf_is_pdf_a_with_its_metadata_and_the_credential(
     assert "SF-WZY-2025-000555" in str(reader.metadata.title)
     assert set(reader.attachments) == {issuer.pdf.ATTACHMENT_NAME}
     assert len(reader.pages) == 1
+    [bookmark] = reader.outline  # the title's bookmark, pointing at the page
+    assert bookmark.title == "微专业证书 Micro-major Certificate"
+    assert reader.get_destination_page_number(bookmark) == 0
+
+
+def test_the_layered_pdf_has_what_the_full_one_has_in_its_catalog_and_page(
+    layered: CertificateRenderer, full: CertificateRenderer
+) -> None:
+    credential = credential_with()
+    qr = qr_text_for(credential)
+    one, other = (PdfReader(io.BytesIO(r.render(credential, qr))) for r in (layered, full))
+    assert set(one.trailer["/Root"]) == set(other.trailer["/Root"])
+    assert dict(one.metadata or {}) == dict(other.metadata or {})
+    assert one.pages[0].mediabox == other.pages[0].mediabox
+    assert set(one.pages[0]) - {"/Contents"} == set(other.pages[0]) - {"/Contents"}
