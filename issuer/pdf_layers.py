@@ -26,6 +26,10 @@ placeholder (a name that wraps, a result in a font with other metrics), :func:`l
 returns ``None`` and the certificate is laid out in full. So is a certificate whose shared
 layer has another shape than the slots expect, or runs onto a second page. Tests compare the
 layered and the full page pixel by pixel (``tests/unit/test_pdf_layers.py``).
+
+The slots' places are read off WeasyPrint's laid-out box tree, which is not its public API
+(written and tested against WeasyPrint 70). A WeasyPrint without those internals prints every
+certificate in full (slower, never wrong), and the tests that expect a layered print fail.
 """
 
 from __future__ import annotations
@@ -41,7 +45,11 @@ from typing import Any
 import pikepdf
 from markupsafe import Markup, escape
 from weasyprint.formatting_structure import boxes  # type: ignore[import-untyped]
-from weasyprint.layout.absolute import AbsolutePlaceholder  # type: ignore[import-untyped]
+
+try:  # WeasyPrint's own classes, not its API: another version may have moved them
+    from weasyprint.layout.absolute import AbsolutePlaceholder  # type: ignore[import-untyped]
+except ImportError:  # pragma: no cover - then every certificate is laid out in full
+    AbsolutePlaceholder = None
 
 #: Shared layers a renderer keeps (one per cohort and print shape, about 100 KB each).
 LAYERS_KEPT = 16
@@ -186,13 +194,20 @@ def layer_key(shared_html: str, accent: str) -> str:
 
 def _walk(box: Any, ancestors: tuple[Any, ...] = ()) -> Iterator[tuple[Any, tuple[Any, ...]]]:
     """Every box under ``box`` with its ancestors; an absolutely positioned box, not its placeholder."""
-    if isinstance(box, AbsolutePlaceholder):
+    if AbsolutePlaceholder is not None and isinstance(box, AbsolutePlaceholder):
         box = box._box  # the laid-out box it stands for
     yield box, ancestors
     if isinstance(box, boxes.ParentBox):
         inner = (*ancestors, box)
         for child in box.children:
             yield from _walk(child, inner)
+
+
+def _page_box(document: Any) -> Any:
+    """The laid-out box tree of a one-page document (WeasyPrint's, not its API), or None."""
+    if len(document.pages) != 1 or AbsolutePlaceholder is None:
+        return None
+    return getattr(document.pages[0], "_page_box", None)
 
 
 def _slot_name(box: Any) -> str | None:
@@ -237,11 +252,12 @@ def _text_slot(name: str, block: Any, ancestors: tuple[Any, ...]) -> TextSlot | 
 
 def shared_layer(document: Any, slot_names: frozenset[str]) -> SharedLayer | None:
     """Read the slots' places off the laid-out shared page and write the page; None if unfit."""
-    if len(document.pages) != 1:
+    page_box = _page_box(document)
+    if page_box is None:
         return None
     texts: dict[str, TextSlot] = {}
     qr: ImageSlot | None = None
-    for box, ancestors in _walk(document.pages[0]._page_box):  # WeasyPrint's laid-out page
+    for box, ancestors in _walk(page_box):
         name = _slot_name(box)
         if name == "qr" and isinstance(box, boxes.InlineReplacedBox):
             qr = ImageSlot(box.content_box_x(), box.content_box_y(), box.width, box.height)
@@ -313,10 +329,11 @@ def own_layer_html(
 
 def fits(layer: SharedLayer, document: Any) -> bool:
     """Whether every slot of the laid-out own layer takes exactly its placeholder's lines."""
-    if len(document.pages) != 1:
+    page_box = _page_box(document)
+    if page_box is None:
         return False
     seen = set()
-    for box, _ancestors in _walk(document.pages[0]._page_box):  # WeasyPrint's laid-out page
+    for box, _ancestors in _walk(page_box):
         element = getattr(box, "element", None)
         name = element.get(_PLACED_ATTRIBUTE) if element is not None else None
         if name is None or not isinstance(box, boxes.BlockContainerBox) or name in seen:
