@@ -28,7 +28,7 @@ layer has another shape than the slots expect, or runs onto a second page. Tests
 layered and the full page pixel by pixel (``tests/unit/test_pdf_layers.py``).
 
 The slots' places are read off WeasyPrint's laid-out box tree, which is not its public API
-(written and tested against WeasyPrint 70). A WeasyPrint without those internals prints every
+(tested with WeasyPrint 69 and 70). A WeasyPrint without those internals prints every
 certificate in full (slower, never wrong), and the tests that expect a layered print fail.
 """
 
