@@ -8,6 +8,7 @@ is parsed once into frozen dataclasses the checks and the pages use.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -226,16 +227,16 @@ class CredentialFacts:
 
 
 def _float(value: Any) -> float | None:
-    if isinstance(value, bool):
+    """A number of credits or hours, or None: not a number, or not a finite one ("NaN",
+    "Infinity", "1e999", an integer too large for a float), which no summary can show (and JSON
+    cannot carry)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
         return None
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value)
-        except ValueError:
-            return None
-    return None
+    try:
+        number = float(value)
+    except (ValueError, OverflowError):
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _party(node: Mapping[str, Any] | None) -> Party | None:

@@ -383,3 +383,21 @@ def test_a_stale_status_list_is_used_and_said_so() -> None:
     finally:
         fetcher.close()
         site.stop()
+
+
+@pytest.mark.parametrize("credits", ["NaN", "Infinity", "-inf", "1e999", 10**400])
+def test_a_number_no_summary_can_show_is_an_answer_not_a_500(
+    make_client: Callable[..., TestClient], credits: Any
+) -> None:
+    """Credits of "NaN" or "1e999" (or an integer too large for a float) once reached the JSON
+    answer as a non-finite float, which the JSON encoder refuses: a 500 with no signature needed."""
+    client = make_client(network=False)
+    document = golden_signed()
+    document["credentialSubject"]["achievement"]["creditsAvailable"] = credits
+    response = client.post(
+        "/api/verify", content=json.dumps(document), headers={"content-type": "application/json"}
+    )
+    assert response.status_code in (200, 400), response.text
+    assert "Traceback" not in response.text
+    if response.status_code == 200:
+        assert response.json()["verified"] is False  # the signature no longer matches
