@@ -8,13 +8,16 @@ narrow, because a credential is hostile input that names URLs:
 * the host name is resolved once, every address is checked (no loopback, private, link-local,
   multicast or reserved ranges unless allowed), and the connection goes to the checked address
   with the original name for TLS (no DNS-rebinding window);
-* connect/read timeouts, a response size cap, at most three redirects, each one re-checked.
+* connect/read timeouts, a deadline for the whole fetch (redirects and body included: an
+  origin that sends its document a byte at a time cannot hold a verification for longer), a
+  response size cap, at most three redirects, each one re-checked.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import socket
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -95,6 +98,7 @@ class HttpFetcher:
         self,
         *,
         timeout: float = 5.0,
+        deadline: float | None = None,
         max_bytes: int = MAX_RESPONSE_BYTES,
         allow_loopback_http: bool = False,
         allow_private_addresses: bool = False,
@@ -102,6 +106,8 @@ class HttpFetcher:
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         self._timeout = httpx.Timeout(timeout, connect=min(timeout, 3.0))
+        #: Seconds a whole fetch may take (default: twice the read timeout).
+        self._deadline = deadline if deadline is not None else 2 * timeout
         self._max_bytes = max_bytes
         self._allow_loopback_http = allow_loopback_http
         self._allow_private = allow_private_addresses
@@ -131,8 +137,11 @@ class HttpFetcher:
         return self._get(url, headers)
 
     def _get(self, url: str, request_headers: dict[str, str]) -> FetchResponse | None:
+        deadline = time.monotonic() + self._deadline
         for _ in range(MAX_REDIRECTS + 1):
-            status, headers, body = self._fetch_once(url, request_headers)
+            if time.monotonic() > deadline:
+                raise FetchError(t("{url} did not answer in time", url=_short(url)))
+            status, headers, body = self._fetch_once(url, request_headers, deadline)
             if status in (301, 302, 303, 307, 308):
                 location = headers.get("location")
                 if not location:
@@ -146,7 +155,9 @@ class HttpFetcher:
             return FetchResponse(url=url, content=body, headers=headers)
         raise FetchError(t("{url} redirected more than {limit} times", url=_short(url), limit=MAX_REDIRECTS))
 
-    def _fetch_once(self, url: str, request_headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+    def _fetch_once(
+        self, url: str, request_headers: dict[str, str], deadline: float
+    ) -> tuple[int, dict[str, str], bytes]:
         parts = urlsplit(url)
         host = parts.hostname
         if not host:
@@ -198,6 +209,8 @@ class HttpFetcher:
                 )
             body = bytearray()
             for chunk in response.iter_bytes():
+                if time.monotonic() > deadline:  # a body sent slowly, each read within the timeout
+                    raise FetchError(t("{url} did not answer in time", url=_short(url)))
                 body.extend(chunk)
                 if len(body) > self._max_bytes:
                     raise FetchError(

@@ -6,6 +6,10 @@ address checks are tested without DNS.
 
 from __future__ import annotations
 
+import socket
+import threading
+import time
+
 import httpx
 import pytest
 
@@ -118,3 +122,39 @@ def test_http_errors_and_timeouts_are_reported() -> None:
 
     with pytest.raises(FetchError, match="in time"):
         _fetcher(slow)("https://www.example.edu.cn/x", accept="*/*")
+
+
+def test_a_document_sent_a_byte_at_a_time_stops_at_the_deadline() -> None:
+    """Each read comes within the read timeout, but the whole fetch may not last longer than its
+    deadline: a slow origin cannot hold one of the verifier's few slots for minutes."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    port = server.getsockname()[1]
+    stop = threading.Event()
+
+    def drip() -> None:
+        connection, _ = server.accept()
+        with connection:
+            connection.recv(65536)
+            connection.sendall(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 40\r\n\r\n"
+            )
+            for byte in b'{"padding": "' + b"x" * 25 + b'"}':
+                if stop.wait(0.3):
+                    return
+                connection.sendall(bytes([byte]))
+
+    thread = threading.Thread(target=drip, daemon=True)
+    thread.start()
+    fetcher = HttpFetcher(timeout=1.0, deadline=1.5, allow_loopback_http=True)
+    started = time.monotonic()
+    try:
+        with pytest.raises(FetchError, match="did not answer in time"):
+            fetcher(f"http://127.0.0.1:{port}/slow.json", accept="application/json")
+        assert time.monotonic() - started < 6  # the drip alone would take 12 s
+    finally:
+        stop.set()
+        fetcher.close()
+        server.close()
+        thread.join(5)
