@@ -11,14 +11,22 @@ address hash, whatever each worker is doing.
 The supervisor starts the workers (``spawn``: nothing inherited but the arguments), restarts
 one that dies, and stops them all on ``SIGINT``/``SIGTERM``. A worker that dies within
 :data:`STARTUP_GRACE` seconds of starting stops the whole server: its error would only repeat.
+On Linux a worker also stops when the supervisor dies without stopping it (``kill -9``): the
+kernel sends it ``SIGTERM`` (``PR_SET_PDEATHSIG``), so no orphan keeps serving the port. The
+port is checked before any worker starts with an ordinary socket, which fails even when another
+server's ``SO_REUSEPORT`` group holds the port (two servers would otherwise share it silently).
+Without ``SO_REUSEPORT`` (not Linux) several workers are refused with a message.
 """
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import multiprocessing
+import os
 import signal
 import socket
+import sys
 import threading
 import time
 from multiprocessing.process import BaseProcess
@@ -51,18 +59,39 @@ def tcp_listener(host: str, port: int, *, reuse_port: bool = False) -> socket.so
     return listener
 
 
-def _worker(config: dict[str, Any], host: str, port: int) -> None:
+_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def _stop_with_parent(parent: int) -> None:
+    """Linux: have the kernel send this process SIGTERM when the supervisor dies."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    except (OSError, AttributeError):  # no prctl: the supervisor's own shutdown still stops us
+        return
+    if os.getppid() != parent:  # it died before the request took effect
+        raise SystemExit(0)
+
+
+def _worker(config: dict[str, Any], host: str, port: int, parent: int) -> None:
     """One worker process: its own socket in the port's ``SO_REUSEPORT`` group, one server."""
+    _stop_with_parent(parent)
     uvicorn.Server(uvicorn.Config(**config)).run(sockets=[tcp_listener(host, port, reuse_port=True)])
 
 
 def serve_workers(config: dict[str, Any], host: str, port: int, workers: int) -> None:
     """Run ``workers`` processes of ``uvicorn.Config(**config)`` on ``host:port`` until stopped."""
     uvicorn.Config(**config)  # sets up uvicorn's logging in this process too
-    # Fail here, clearly, if the port is taken (by anything outside this group); the probe is
-    # closed at once, so no connection is ever queued on a socket nobody accepts from.
+    if not hasattr(socket, "SO_REUSEPORT"):
+        logger.error("Several workers need SO_REUSEPORT, which this system lacks: run one worker.")
+        raise SystemExit(1)
+    # Fail here, clearly, if the port is taken, even by another server's SO_REUSEPORT group (the
+    # probe does not join it); the probe is closed at once, so no connection is ever queued on a
+    # socket nobody accepts from.
     try:
-        tcp_listener(host, port, reuse_port=True).close()
+        tcp_listener(host, port).close()
     except OSError as exc:
         logger.error("Cannot listen on %s:%s: %s", host, port, exc.strerror or exc)
         raise SystemExit(1) from None
@@ -70,7 +99,7 @@ def serve_workers(config: dict[str, Any], host: str, port: int, workers: int) ->
     stopping = threading.Event()
 
     def start() -> tuple[BaseProcess, float]:
-        process = context.Process(target=_worker, args=(config, host, port), daemon=False)
+        process = context.Process(target=_worker, args=(config, host, port, os.getpid()), daemon=False)
         process.start()
         return process, time.monotonic()
 
@@ -78,9 +107,11 @@ def serve_workers(config: dict[str, Any], host: str, port: int, workers: int) ->
         stopping.set()
 
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
-    running = [start() for _ in range(workers)]
+    running: list[tuple[BaseProcess, float]] = []
     failed = False
     try:
+        for _ in range(workers):  # inside the try: a worker that cannot start stops those started
+            running.append(start())
         while not stopping.wait(_POLL_SECONDS):
             for index, (process, started) in enumerate(running):
                 if process.is_alive():

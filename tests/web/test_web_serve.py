@@ -150,3 +150,71 @@ def test_serve_help() -> None:
     )
     assert completed.returncode == 0
     assert "--workers" in completed.stdout
+
+
+def _wait_listening(server: subprocess.Popen[bytes], port: int, count: int) -> None:
+    deadline = time.monotonic() + 60
+    while _listening_sockets(port) < count:
+        assert server.poll() is None, server.stderr.read() if server.stderr else ""
+        assert time.monotonic() < deadline, "the workers did not start"
+        time.sleep(0.2)
+
+
+def test_a_second_server_on_the_same_port_is_refused_not_silently_sharing_it() -> None:
+    """Both would join one SO_REUSEPORT group and the kernel would split clients between them."""
+    port = _free_port()
+    first = _start(port, 2)
+    try:
+        _wait_listening(first, port, 2)
+        second = _start(port, 2)
+        _, errors = second.communicate(timeout=60)
+        assert second.returncode == 1
+        assert "Cannot listen on 127.0.0.1" in errors.decode()
+        assert _listening_sockets(port) == 2
+    finally:
+        first.terminate()
+        first.wait(timeout=60)
+        if first.stderr:
+            first.stderr.close()
+
+
+def test_workers_stop_when_the_supervisor_is_killed() -> None:
+    """kill -9 on the supervisor: the kernel tells each worker (PR_SET_PDEATHSIG), no orphan
+    keeps answering on the port."""
+    port = _free_port()
+    server = _start(port, 2)
+    try:
+        _wait_listening(server, port, 2)
+        workers = [pid for pid in _children(server.pid) if _listening_on(pid, port)]
+        assert len(workers) == 2
+        server.kill()
+        server.wait(timeout=30)
+        deadline = time.monotonic() + 30
+        while [pid for pid in workers if _alive(pid)] or _listening_sockets(port):
+            assert time.monotonic() < deadline, "a worker outlived its supervisor"
+            time.sleep(0.2)
+    finally:
+        if server.stderr:
+            server.stderr.close()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def _listening_on(pid: int, port: int) -> bool:
+    """Whether process ``pid`` holds a socket listening on ``port`` (IPv4)."""
+    inodes = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if int(fields[1].split(":")[1], 16) == port and fields[3] == "0A":
+            inodes.add(fields[9])
+    try:
+        links = [os.readlink(entry) for entry in Path(f"/proc/{pid}/fd").iterdir()]
+    except OSError:
+        return False
+    return any(link == f"socket:[{inode}]" for link in links for inode in inodes)
