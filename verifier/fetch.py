@@ -8,22 +8,25 @@ narrow, because a credential is hostile input that names URLs:
 * the host name is resolved once, every address is checked (no loopback, private, link-local,
   multicast or reserved ranges unless allowed), and the connection goes to the checked address
   with the original name for TLS (no DNS-rebinding window);
-* connect/read timeouts, a deadline for the whole fetch (redirects and body included: an
-  origin that sends its document a byte at a time cannot hold a verification for longer), a
-  response size cap, at most three redirects, each one re-checked.
+* connect/read timeouts, a deadline for the whole fetch (connection, headers, redirects and
+  body: an origin that answers a byte at a time cannot hold a verification for longer; every
+  socket read and write waits at most until the deadline), a response size cap, at most three
+  redirects, each one re-checked.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import socket
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 from urllib.parse import urljoin, urlsplit
 
+import httpcore
 import httpx
 
 from .i18n import Text, t
@@ -91,6 +94,75 @@ def _is_public(address: str) -> bool:
     return ip.is_global and not ip.is_multicast
 
 
+_deadline = threading.local()  # .until: this thread's fetch must be done by then (monotonic)
+
+
+def _bounded(timeout: float | None) -> float | None:
+    """``timeout`` cut to what is left of this thread's fetch deadline (an error once it passed)."""
+    until: float | None = getattr(_deadline, "until", None)
+    if until is None:
+        return timeout
+    remaining = until - time.monotonic()
+    if remaining <= 0:
+        raise httpcore.ReadTimeout("the fetch's deadline passed")
+    return remaining if timeout is None else min(timeout, remaining)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    """A socket stream whose every read and write waits at most until the fetch's deadline."""
+
+    def __init__(self, stream: httpcore.NetworkStream) -> None:
+        self._stream = stream
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._stream.read(max_bytes, _bounded(timeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._stream.write(buffer, _bounded(timeout))
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(
+        self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None
+    ) -> httpcore.NetworkStream:
+        return _DeadlineStream(self._stream.start_tls(ssl_context, server_hostname, _bounded(timeout)))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._stream.get_extra_info(info)
+
+
+class _DeadlineBackend(httpcore.NetworkBackend):
+    """httpcore's socket backend with :class:`_DeadlineStream` streams."""
+
+    def __init__(self, backend: httpcore.NetworkBackend) -> None:
+        self._backend = backend
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Any = None,
+    ) -> httpcore.NetworkStream:
+        stream = self._backend.connect_tcp(host, port, _bounded(timeout), local_address, socket_options)
+        return _DeadlineStream(stream)
+
+    def sleep(self, seconds: float) -> None:
+        self._backend.sleep(seconds)
+
+
+def _deadline_transport() -> httpx.HTTPTransport:
+    """httpx's own transport on the deadline backend (httpx has no total timeout of its own)."""
+    transport = httpx.HTTPTransport(trust_env=False)
+    pool = getattr(transport, "_pool", None)  # not httpx's API: without it, per-read timeouts only
+    backend = getattr(pool, "_network_backend", None)
+    if backend is not None:
+        pool._network_backend = _DeadlineBackend(backend)  # type: ignore[union-attr]
+    return transport
+
+
 class HttpFetcher:
     """A :class:`Fetcher` with the limits described in the module docstring."""
 
@@ -113,7 +185,10 @@ class HttpFetcher:
         self._allow_private = allow_private_addresses
         self._resolve = resolve
         self._client = httpx.Client(
-            timeout=self._timeout, follow_redirects=False, transport=transport, trust_env=False
+            timeout=self._timeout,
+            follow_redirects=False,
+            transport=transport or _deadline_transport(),
+            trust_env=False,
         )
 
     def close(self) -> None:
@@ -138,6 +213,14 @@ class HttpFetcher:
 
     def _get(self, url: str, request_headers: dict[str, str]) -> FetchResponse | None:
         deadline = time.monotonic() + self._deadline
+        outer = getattr(_deadline, "until", None)
+        _deadline.until = deadline
+        try:
+            return self._get_by(url, request_headers, deadline)
+        finally:
+            _deadline.until = outer
+
+    def _get_by(self, url: str, request_headers: dict[str, str], deadline: float) -> FetchResponse | None:
         for _ in range(MAX_REDIRECTS + 1):
             if time.monotonic() > deadline:
                 raise FetchError(t("{url} did not answer in time", url=_short(url)))
@@ -220,6 +303,8 @@ class HttpFetcher:
                             limit=self._max_bytes,
                         )
                     )
+        except httpx.TimeoutException:
+            raise FetchError(t("{url} did not answer in time", url=_short(url))) from None
         except httpx.HTTPError:
             raise FetchError(t("{url} could not be read", url=_short(url))) from None
         finally:

@@ -158,3 +158,35 @@ def test_a_document_sent_a_byte_at_a_time_stops_at_the_deadline() -> None:
         fetcher.close()
         server.close()
         thread.join(5)
+
+
+def test_headers_sent_a_byte_at_a_time_stop_at_the_deadline() -> None:
+    """The deadline holds before the body too: every socket read waits at most until it."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    port = server.getsockname()[1]
+    stop = threading.Event()
+
+    def drip() -> None:
+        connection, _ = server.accept()
+        with connection:
+            connection.recv(65536)
+            for byte in b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}":
+                if stop.wait(0.3):
+                    return
+                connection.sendall(bytes([byte]))
+
+    thread = threading.Thread(target=drip, daemon=True)
+    thread.start()
+    fetcher = HttpFetcher(timeout=1.0, deadline=1.5, allow_loopback_http=True)
+    started = time.monotonic()
+    try:
+        with pytest.raises(FetchError, match="did not answer in time"):
+            fetcher(f"http://127.0.0.1:{port}/slow.json", accept="application/json")
+        assert time.monotonic() - started < 4  # the drip alone would take 24 s
+    finally:
+        stop.set()
+        fetcher.close()
+        server.close()
+        thread.join(5)
