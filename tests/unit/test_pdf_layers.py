@@ -103,6 +103,7 @@ def test_a_cohort_shares_one_layer_and_each_page_is_the_full_layout(
     assert layered.shared_layers == 1  # three learners, one shared page
 
 
+SEAL = Image(seal_svg(), "image/svg+xml")
 #: Shape -> (changes to the golden-like credential, print options, printed layered?).
 SHAPES = {
     "bilingual": ({}, CertificateOptions(), True),
@@ -115,6 +116,11 @@ SHAPES = {
     # the cell and wraps where its placeholder did not: laid out in full.
     "a dense table with glosses": ({"courses": 11, "results": ["优秀", "95"]}, None, False),
     "accent colour": ({}, CertificateOptions(accent="#1f4e79"), True),
+    "the institution's logo, seal and signature": (
+        {},
+        CertificateOptions(seal=SEAL, logo=SEAL, signature=SEAL),
+        True,
+    ),
 }
 
 
@@ -127,17 +133,6 @@ def test_each_shape_of_certificate_prints_as_laid_out_in_full(
     qr = qr_text_for(credential)
     assert_same_pages(layered.render(credential, qr, options), full.render(credential, qr, options))
     assert fits_results == [printed_layered]
-
-
-def test_the_institutions_images_print_on_the_shared_layer(
-    layered: CertificateRenderer, full: CertificateRenderer, fits_results: list[bool]
-) -> None:
-    seal = Image(seal_svg(), "image/svg+xml")
-    options = CertificateOptions(seal=seal, logo=seal, signature=seal)
-    credential = credential_with()
-    qr = qr_text_for(credential)
-    assert_same_pages(layered.render(credential, qr, options), full.render(credential, qr, options))
-    assert fits_results == [True]
 
 
 def test_a_part_that_takes_other_lines_is_laid_out_in_full(
